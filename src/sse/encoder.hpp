@@ -1,0 +1,23 @@
+// Server-side text/event-stream encoding (pure; appends wire bytes to a buffer).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace chatstream::sse {
+
+// Appends one event. `event` and `id` are omitted when empty. `data` may contain LF, CR
+// or CRLF line breaks: each line becomes its own `data:` field so that a WHATWG parser
+// reassembles it joined with LF. Precondition: `event` and `id` contain no line breaks
+// (checked; offending characters are dropped).
+void append_event(std::string& out, std::string_view event, std::string_view data,
+                  std::string_view id = {});
+
+// Appends a comment line (`: text`), used for heartbeats. Line breaks in `text` are dropped.
+void append_comment(std::string& out, std::string_view text);
+
+// Appends a `retry:` field followed by a blank line (a reconnection hint for EventSource).
+void append_retry(std::string& out, std::chrono::milliseconds delay);
+
+}  // namespace chatstream::sse
