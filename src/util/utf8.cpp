@@ -1,0 +1,78 @@
+#include "util/utf8.hpp"
+
+namespace chatstream::util {
+namespace {
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";
+
+// Length of the well-formed sequence starting at `pos`, or 0 when it is ill-formed; in the
+// latter case `bad` is set to the length of the maximal ill-formed subpart (at least 1).
+std::size_t sequence_length(std::string_view s, std::size_t pos, std::size_t& bad) noexcept {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char lead = byte(pos);
+  bad = 1;
+  if (lead < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    len = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    len = 3;
+    if (lead == 0xE0) lo = 0xA0;
+    if (lead == 0xED) hi = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    len = 4;
+    if (lead == 0xF0) lo = 0x90;
+    if (lead == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  for (std::size_t i = 1; i < len; ++i) {
+    if (pos + i >= s.size()) return 0;
+    const unsigned char c = byte(pos + i);
+    const unsigned char min = i == 1 ? lo : 0x80;
+    const unsigned char max = i == 1 ? hi : 0xBF;
+    if (c < min || c > max) return 0;
+    bad = i + 1;
+  }
+  return len;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) noexcept {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t bad = 0;
+    const std::size_t len = sequence_length(text, pos, bad);
+    if (len == 0) return false;
+    pos += len;
+  }
+  return true;
+}
+
+std::string sanitize_utf8(std::string_view text, bool replace_nul) {
+  const bool has_nul = replace_nul && text.find('\0') != std::string_view::npos;
+  if (!has_nul && is_valid_utf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 8);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t bad = 0;
+    const std::size_t len = sequence_length(text, pos, bad);
+    if (len == 0) {
+      out += replacement;
+      pos += bad;
+    } else if (replace_nul && text[pos] == '\0') {
+      out += replacement;
+      pos += 1;
+    } else {
+      out.append(text.substr(pos, len));
+      pos += len;
+    }
+  }
+  return out;
+}
+
+}  // namespace chatstream::util

@@ -1,0 +1,52 @@
+#include "util/utf8.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace chatstream::util {
+namespace {
+
+const std::string fffd = "\xEF\xBF\xBD";
+
+TEST(Utf8, AcceptsWellFormed) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("plain ascii"));
+  EXPECT_TRUE(is_valid_utf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80 \xE4\xB8\xAD"));
+  EXPECT_TRUE(is_valid_utf8(std::string("nul\0inside", 10)));
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF
+}
+
+TEST(Utf8, RejectsIllFormed) {
+  for (const char* bad :
+       {"\xFF", "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xED\xA0\x80", "\xF0\x80\x80\x80",
+        "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\x80", "\xE2\x82", "abc\xC3"}) {
+    EXPECT_FALSE(is_valid_utf8(bad)) << bad;
+  }
+}
+
+TEST(Utf8, SanitizeKeepsValidText) {
+  const std::string text = "caf\xC3\xA9 \xF0\x9F\x8D\xB5";
+  EXPECT_EQ(sanitize_utf8(text), text);
+  EXPECT_EQ(sanitize_utf8(std::string("a\0b", 3)), std::string("a\0b", 3));
+}
+
+TEST(Utf8, SanitizeReplacesMaximalSubparts) {
+  EXPECT_EQ(sanitize_utf8("a\xFF"
+                          "b"),
+            "a" + fffd + "b");
+  EXPECT_EQ(sanitize_utf8("\xE2\x82"), fffd);                    // truncated at end
+  EXPECT_EQ(sanitize_utf8("\xE2\x82x"), fffd + "x");             // truncated in the middle
+  EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), fffd + fffd + fffd);  // surrogate
+  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), fffd + fffd);             // overlong
+  EXPECT_EQ(sanitize_utf8("\xF0\x9F\x98"), fffd);
+  EXPECT_TRUE(is_valid_utf8(sanitize_utf8("\x80\x81\xFE\xFF\xC3")));
+}
+
+TEST(Utf8, SanitizeCanReplaceNul) {
+  EXPECT_EQ(sanitize_utf8(std::string("a\0b", 3), true), "a" + fffd + "b");
+  EXPECT_EQ(sanitize_utf8(std::string("\0\xFF", 2), true), fffd + fffd);
+}
+
+}  // namespace
+}  // namespace chatstream::util
