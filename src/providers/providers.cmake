@@ -4,7 +4,6 @@ set(CHATSTREAM_PROVIDERS_DIR ${CMAKE_CURRENT_LIST_DIR})
 chatstream_add_library(chatstream_providers
   SOURCES
     ${CHATSTREAM_PROVIDERS_DIR}/config.cpp
-    ${CHATSTREAM_PROVIDERS_DIR}/events.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/simulated.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/simulated_answers.cpp
   DEPS Boost::headers tomlplusplus::tomlplusplus spdlog::spdlog Threads::Threads)
