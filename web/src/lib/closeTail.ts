@@ -1,0 +1,64 @@
+// Closes unfinished Markdown syntax at the end of a streaming block so that a
+// half-written `**`, inline code or code fence renders stably instead of
+// flickering between literal characters and formatting.
+
+const FENCE_RE = /^ {0,3}(`{3,}|~{3,})/;
+
+/** Returns the open fence marker (e.g. "```") if `text` ends inside a fenced code block. */
+export function openFence(text: string): string | null {
+  let fence: string | null = null;
+  for (const line of text.split('\n')) {
+    const m = FENCE_RE.exec(line);
+    if (!m) continue;
+    if (fence === null) {
+      if (m[1][0] === '~' || !line.slice(m[0].length).includes('`')) fence = m[1];
+    } else if (m[1][0] === fence[0] && m[1].length >= fence.length && line.trim() === m[1]) {
+      fence = null;
+    }
+  }
+  return fence;
+}
+
+/** Closes inline syntax on the last paragraph of `text` (not inside a fence). */
+function closeInline(text: string): string {
+  const paraStart = Math.max(text.lastIndexOf('\n\n') + 1, 0);
+  let head = text.slice(0, paraStart);
+  let para = text.slice(paraStart);
+
+  // A trailing lone "-"/"=" line right after text would turn the paragraph into a setext heading.
+  para = para.replace(/\n[ \t]*[-=]+[ \t]*$/, '\n');
+  // Dangling emphasis/code markers with nothing after them yet.
+  para = para.replace(/(^|[^\\*_~`])[*_~`]+$/, '$1');
+  // Partial link or image: "[text](http://par" or "[text" -> "text".
+  para = para.replace(/!?\[([^\]\n]*)\]\([^)\n]*$/, '$1');
+  para = para.replace(/!?\[([^\]\n]*)\]$/, '[$1]');
+
+  const closers: string[] = [];
+  // Inline code: an odd number of single backtick runs leaves one open.
+  const ticks = para.match(/(?<!\\)`+/g) ?? [];
+  const singles = ticks.filter((t) => t.length === 1).length;
+  if (singles % 2 === 1) {
+    closers.push('`');
+  } else {
+    // Remove inline code spans before counting emphasis markers.
+    const plain = para.replace(/`[^`]*`/g, '').replace(/^\s*[*+-]\s+/gm, '');
+    for (const mark of ['**', '__', '~~']) {
+      const n = plain.split(mark).length - 1;
+      if (n % 2 === 1) {
+        const at = plain.lastIndexOf(mark);
+        if (/\S/.test(plain.charAt(at + 2))) closers.push(mark);
+      }
+    }
+    const singleStars = plain.replace(/\*\*/g, '').match(/(?<![\\\w])\*(?=\S)|(?<=\S)\*(?!\w)/g) ?? [];
+    if (singleStars.length % 2 === 1 && /(?:^|[\s(])\*\S[^*]*$/.test(plain.replace(/\*\*/g, ''))) closers.push('*');
+  }
+  head += para;
+  return head + closers.reverse().join('');
+}
+
+/** Makes the streaming tail of a Markdown text render stably. */
+export function closeTail(text: string): string {
+  const fence = openFence(text);
+  if (fence !== null) return text.endsWith('\n') ? `${text}${fence}` : `${text}\n${fence}`;
+  return closeInline(text);
+}
