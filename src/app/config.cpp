@@ -1,0 +1,254 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include <cstdlib>
+#include <list>
+#include <sstream>
+
+#include "app/duration.hpp"
+
+namespace chatstream::app {
+namespace {
+
+std::string env_name(std::string_view long_name) {
+  std::string out = "CHATSTREAM_";
+  for (char c : long_name) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+// Binds options to Config fields; the TOML file (if any) provides the starting values, so
+// that CLI11's own precedence (flag, then environment) applies on top of it.
+class Binder {
+ public:
+  Binder(CLI::App& app, const toml::table* file) : app_(app), file_(file) {}
+
+  template <class T>
+  CLI::Option* option(const std::string& name, T& var, const std::string& help) {
+    if (auto node = lookup(name)) {
+      if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::filesystem::path>) {
+        if (auto v = node->template value<std::string>()) {
+          var = T(*v);
+        } else {
+          errors_.push_back(name + ": expected a string");
+        }
+      } else if constexpr (std::is_same_v<T, bool>) {
+        if (auto v = node->template value<bool>()) {
+          var = *v;
+        } else {
+          errors_.push_back(name + ": expected true or false");
+        }
+      } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+        if (auto arr = node->as_array()) {
+          var.clear();
+          for (const auto& item : *arr) {
+            if (auto v = item.template value<std::string>()) var.push_back(*v);
+          }
+        } else {
+          errors_.push_back(name + ": expected an array of strings");
+        }
+      } else if constexpr (std::is_integral_v<T>) {
+        auto v = node->template value<std::int64_t>();
+        if (v && *v >= 0) {
+          var = static_cast<T>(*v);
+        } else {
+          errors_.push_back(name + ": expected a non-negative integer");
+        }
+      } else {
+        static_assert(sizeof(T) == 0, "unsupported option type");
+      }
+    }
+    return app_.add_option("--" + name, var, help)->envname(env_name(name))->capture_default_str();
+  }
+
+  CLI::Option* flag(const std::string& name, bool& var, const std::string& help) {
+    if (auto node = lookup(name)) {
+      if (auto v = node->value<bool>()) {
+        var = *v;
+      } else {
+        errors_.push_back(name + ": expected true or false");
+      }
+    }
+    return app_.add_flag("--" + name, var, help)->envname(env_name(name))->capture_default_str();
+  }
+
+  CLI::Option* duration(const std::string& name, std::chrono::milliseconds& var,
+                        const std::string& help) {
+    auto& text = holders_.emplace_back(format_duration(var));
+    if (auto node = lookup(name)) {
+      if (auto s = node->value<std::string>()) {
+        text = *s;
+      } else if (auto n = node->value<std::int64_t>()) {
+        text = std::to_string(*n) + "ms";
+      } else {
+        errors_.push_back(name + ": expected a duration such as \"15s\"");
+      }
+    }
+    durations_.push_back({name, &text, &var});
+    return app_.add_option("--" + name, text, help + " (e.g. 250ms, 15s, 5m)")
+        ->envname(env_name(name))
+        ->capture_default_str();
+  }
+
+  // Converts duration strings once parsing is done.
+  void finish() {
+    for (auto& d : durations_) {
+      if (auto v = parse_duration(*d.text)) {
+        *d.target = *v;
+      } else {
+        errors_.push_back("--" + d.name + ": not a duration: \"" + *d.text + "\"");
+      }
+    }
+  }
+
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::optional<toml::node_view<const toml::node>> lookup(const std::string& name) const {
+    if (!file_) return std::nullopt;
+    std::string underscored = name;
+    for (auto& c : underscored) c = c == '-' ? '_' : c;
+    for (const auto& key : {name, underscored}) {
+      auto node = (*file_)[key];
+      if (node) return node;
+    }
+    return std::nullopt;
+  }
+
+  struct Duration {
+    std::string name;
+    std::string* text;
+    std::chrono::milliseconds* target;
+  };
+  CLI::App& app_;
+  const toml::table* file_;
+  std::list<std::string> holders_;
+  std::vector<Duration> durations_;
+  std::vector<std::string> errors_;
+};
+
+// Finds --config <path> / --config=<path> before full parsing (the file seeds the defaults).
+std::optional<std::string> find_config_path(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--config" && i + 1 < argc) return std::string(argv[i + 1]);
+    if (a.starts_with("--config=")) return std::string(a.substr(9));
+  }
+  if (const char* e = std::getenv("CHATSTREAM_CONFIG")) return std::string(e);
+  return std::nullopt;
+}
+
+void add_options(Binder& b, Config& c) {
+  auto& s = c.server;
+  b.option("bind", s.bind_address, "Address to listen on (loopback by default)");
+  b.option("port", s.port, "TCP port (0 = any free port)");
+  b.option("port-file", c.port_file, "Write the bound port to this file once listening");
+  b.option("data-dir", c.data_dir, "Directory for the database and other state");
+  b.option("database", c.database,
+           "History database: a SQLite file path or sqlite:<path> (default: <data-dir>/"
+           "chatstream.db)");
+  b.option("web-root", c.web_root, "Directory with the built web app");
+  b.option("threads", c.threads, "I/O threads (0 = one per core)");
+  b.option("log-format", c.log_format, "Log format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  b.option("log-level", c.log_level, "Log level: trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  b.option("max-header-bytes", s.max_header_bytes, "Largest accepted request head (431 beyond)");
+  b.option("max-body-bytes", s.max_body_bytes, "Largest accepted request body (413 beyond)");
+  b.option("max-connections", s.max_connections, "Open connections before new ones get 503");
+  b.duration("request-timeout", s.request_timeout, "Time to receive a whole request");
+  b.duration("keepalive-timeout", s.keepalive_timeout, "Idle time between keep-alive requests");
+  b.duration("write-timeout", s.write_timeout,
+             "A client that accepts no bytes for this long is dropped");
+  b.duration("sse-heartbeat", s.sse_heartbeat, "Comment heartbeat on idle event streams");
+  b.duration("shutdown-grace", c.shutdown_grace,
+             "On SIGTERM, time given to requests in flight before they are cancelled");
+  b.option("allowed-host", s.security.allowed_hosts,
+           "Extra Host names accepted (DNS-rebinding defence); repeatable")
+      ->delimiter(',');
+  b.flag("allow-remote-unauthenticated", c.allow_remote_unauthenticated,
+         "Allow binding a non-loopback address without authentication");
+  b.flag("debug-endpoints", c.debug_endpoints,
+         "Serve GET /api/debug/stream, a synthetic event stream for checking proxies");
+  auto& g = c.generation;
+  b.duration("persist-interval", g.persist_interval,
+             "How often a growing answer is saved while it streams");
+  b.duration("generation-grace", g.log_grace,
+             "How long a finished generation's live log stays in memory for resumes");
+  b.option("max-generations", g.max_concurrent, "Generations running at once (429 beyond)");
+  b.option("max-message-bytes", g.max_message_bytes, "Largest user message (413 beyond)");
+  b.option("context-budget-chars", g.context_budget_chars,
+           "History sent to the model; the oldest turns are dropped beyond it");
+  b.flag("auto-titles", g.auto_titles, "Ask the model for a short conversation title");
+}
+
+}  // namespace
+
+ConfigResult load_config(int argc, const char* const* argv) {
+  ConfigResult result;
+  Config config;
+  std::shared_ptr<toml::table> file;
+  std::string config_path;
+  if (auto path = find_config_path(argc, argv)) {
+    config_path = *path;
+    try {
+      file = std::make_shared<toml::table>(toml::parse_file(*path));
+    } catch (const toml::parse_error& e) {
+      std::ostringstream msg;
+      msg << "config file " << *path << ": " << e.description() << " (line "
+          << e.source().begin.line << ")";
+      result.exit_code = 2;
+      result.message = msg.str();
+      return result;
+    }
+    config.config_path = *path;
+  }
+
+  CLI::App app{"chatstream: a self-hosted streaming chat server", "chatstream"};
+  app.get_formatter()->column_width(40);
+  app.add_option("--config", config_path, "TOML configuration file (flags and env win over it)")
+      ->envname("CHATSTREAM_CONFIG");
+  app.set_version_flag("--version", std::string("chatstream 0.1.0"));
+  Binder binder(app, file.get());
+  add_options(binder, config);
+  app.footer(
+      "Every option can also be set as CHATSTREAM_<NAME> in the environment or as <name> in the "
+      "--config file.\nPrecedence: flag > environment > file > default.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    result.exit_code = app.exit(e, out, err);
+    result.message = out.str() + err.str();
+    return result;
+  }
+  binder.finish();
+  if (!binder.errors().empty()) {
+    result.exit_code = 2;
+    for (const auto& e : binder.errors()) result.message += "error: " + e + "\n";
+    return result;
+  }
+  config.file = std::move(file);
+  result.config = std::move(config);
+  return result;
+}
+
+std::string validate(const Config& config) {
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(config.server.bind_address, ec);
+  if (ec) return "--bind: not an IP address: " + config.server.bind_address;
+  if (!address.is_loopback() && !config.allow_remote_unauthenticated) {
+    return "refusing to listen on " + config.server.bind_address +
+           " without authentication: anyone who can reach it could use your model providers. "
+           "Put it behind an authenticating reverse proxy and pass "
+           "--allow-remote-unauthenticated, or keep the default 127.0.0.1.";
+  }
+  if (config.server.max_body_bytes == 0) return "--max-body-bytes must be positive";
+  if (config.generation.max_concurrent == 0) return "--max-generations must be positive";
+  return {};
+}
+
+}  // namespace chatstream::app

@@ -1,0 +1,23 @@
+#include <cstdio>
+#include <exception>
+
+#include "app/app.hpp"
+#include "app/config.hpp"
+
+int main(int argc, char** argv) {
+  auto loaded = chatstream::app::load_config(argc, argv);
+  if (!loaded.config) {
+    std::fputs(loaded.message.c_str(), loaded.exit_code == 0 ? stdout : stderr);
+    return loaded.exit_code;
+  }
+  if (auto problem = chatstream::app::validate(*loaded.config); !problem.empty()) {
+    std::fprintf(stderr, "chatstream: %s\n", problem.c_str());
+    return 2;
+  }
+  try {
+    return chatstream::app::run(std::move(*loaded.config));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chatstream: fatal: %s\n", e.what());
+    return 1;
+  }
+}
