@@ -130,11 +130,13 @@ bool EventStreamParser::process_line(std::string_view line) {
   if (line.empty()) {
     return dispatch();
   }
-  if (line.front() == ':') {
-    return false;  // comment
-  }
+  // Checked before anything else so that the outcome does not depend on whether the line
+  // arrived in one slice or was assembled from several.
   if (over_limit(line.size())) {
     return false;
+  }
+  if (line.front() == ':') {
+    return false;  // comment
   }
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) {
