@@ -11,7 +11,7 @@ namespace json = boost::json;
 JsonScratch::JsonScratch() : arena_(buffer_.data(), buffer_.size()) {}
 
 const json::value* JsonScratch::parse(std::string_view text) {
-  value_ = nullptr;  // give the previous value back before the arena is reused
+  value_.reset();  // give the previous value back before the arena is reused
   arena_.release();
   parser_.reset(json::storage_ptr(&arena_));
   boost::system::error_code ec;
@@ -20,8 +20,8 @@ const json::value* JsonScratch::parse(std::string_view text) {
     parser_.reset();
     return nullptr;
   }
-  value_ = parser_.release();
-  return &value_;
+  value_.emplace(parser_.release());
+  return &*value_;
 }
 
 const json::object* JsonScratch::parse_object(std::string_view text) {

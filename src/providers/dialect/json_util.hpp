@@ -32,7 +32,8 @@ class JsonScratch {
   alignas(std::max_align_t) std::array<unsigned char, 16384> buffer_{};
   boost::json::monotonic_resource arena_;
   boost::json::parser parser_;
-  boost::json::value value_;
+  // Move construction adopts the arena as storage (assignment would copy to the heap).
+  std::optional<boost::json::value> value_;
 };
 
 const boost::json::object* get_object(const boost::json::object& o, std::string_view key);
