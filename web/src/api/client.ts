@@ -28,7 +28,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     throw new ApiError(0, 'The server cannot be reached.', 'unreachable');
   }
   if (res.status === 204) return undefined as T;
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = await res.json();
   } catch {
@@ -59,7 +59,7 @@ export const api = {
     body: { title?: string; model?: string; current_leaf_id?: string },
   ) => request<Conversation>('PATCH', `/api/conversations/${enc(id)}`, body),
   deleteConversation: (id: string) => request<void>('DELETE', `/api/conversations/${enc(id)}`),
-  sendMessage: (cid: string, body: { content: string; parent_id?: string; model?: string }) =>
+  sendMessage: (cid: string, body: { content: string; parent_id?: string | null; model?: string }) =>
     request<{ user_message: Message; assistant_message: Message }>('POST', `/api/conversations/${enc(cid)}/messages`, body),
   regenerate: (mid: string, body: { model?: string }) =>
     request<{ assistant_message: Message }>('POST', `/api/messages/${enc(mid)}/regenerate`, body),

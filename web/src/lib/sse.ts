@@ -216,7 +216,7 @@ export class SseClient {
     if (type === 'delta') {
       const id = ev.id !== undefined ? Number(ev.id) : this.lastId + 1;
       if (Number.isFinite(id) && id <= this.lastId) return; // already have it
-      let text = '';
+      let text: string;
       try {
         text = (JSON.parse(ev.data) as { text?: string }).text ?? '';
       } catch {

@@ -1,0 +1,81 @@
+import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+
+export interface ComposerHandle {
+  focus(): void;
+}
+
+interface Props {
+  streaming: boolean;
+  disabled?: boolean;
+  onSend(text: string): void;
+  onStop(): void;
+}
+
+const MAX_HEIGHT = 200;
+
+export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ streaming, disabled, onSend, onStop }, ref) {
+  const [text, setText] = useState('');
+  const ta = useRef<HTMLTextAreaElement>(null);
+  const composing = useRef(false);
+  useImperativeHandle(ref, () => ({ focus: () => ta.current?.focus() }), []);
+
+  // Auto-grow: measure the content height (set via CSSOM, allowed by the CSP).
+  useLayoutEffect(() => {
+    const el = ta.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT)}px`;
+  }, [text]);
+
+  const canSend = text.trim().length > 0 && !streaming && !disabled;
+  const submit = () => {
+    if (!canSend) return;
+    onSend(text.trim());
+    setText('');
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key !== 'Enter' || e.shiftKey) return;
+    // IME: Enter while composing (CJK) confirms the candidate; never send then.
+    if (composing.current || e.nativeEvent.isComposing || e.keyCode === 229) return;
+    e.preventDefault();
+    submit();
+  };
+
+  return (
+    <form
+      className="composer"
+      aria-label="Send a message"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <label htmlFor="composer-input" className="visually-hidden">
+        Message
+      </label>
+      <textarea
+        id="composer-input"
+        ref={ta}
+        rows={1}
+        value={text}
+        placeholder="Message chatstream…"
+        enterKeyHint="send"
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+        onCompositionStart={() => (composing.current = true)}
+        onCompositionEnd={() => (composing.current = false)}
+      />
+      {streaming ? (
+        <button type="button" className="composer-btn stop" aria-label="Stop generating" onClick={onStop}>
+          <span className="stop-square" aria-hidden="true" />
+        </button>
+      ) : (
+        <button type="submit" className="composer-btn send" aria-label="Send message" disabled={!canSend}>
+          <svg viewBox="0 0 24 24" aria-hidden="true" width="20" height="20">
+            <path d="M12 19V5M5 12l7-7 7 7" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round" />
+          </svg>
+        </button>
+      )}
+    </form>
+  );
+});
