@@ -1,0 +1,138 @@
+// SQLite-specific behaviour: URLs, WAL mode, embedded migrations, schema versions.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/migrations.hpp"
+#include "store_test_support.hpp"
+
+namespace chatstream::store::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SqliteStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() / ("chatstream-sqlite-test-" + std::to_string(::getpid()) +
+                                        "-" + std::to_string(counter++));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Runs `sql` on a separate raw connection and returns the first column of the first row.
+  std::string query_raw(const fs::path& db, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+    return out;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(SqliteStore, MigrationsAreEmbeddedInOrder) {
+  const auto migrations = sqlite_migrations();
+  ASSERT_FALSE(migrations.empty());
+  EXPECT_EQ(migrations[0].version, 1);
+  EXPECT_EQ(migrations[0].name, "0001_init");
+  EXPECT_NE(migrations[0].sql.find("CREATE TABLE messages"), std::string_view::npos);
+  for (std::size_t i = 1; i < migrations.size(); ++i) {
+    EXPECT_LT(migrations[i - 1].version, migrations[i].version);
+  }
+}
+
+TEST_F(SqliteStore, CreatesTheDataDirectoryAndUsesWal) {
+  const fs::path db = dir_ / "data" / "nested" / "chat.db";
+  StoreConfig config;
+  config.url = "sqlite:" + db.string();
+  {
+    auto store = open_store(config);
+    EXPECT_TRUE(sync(store->ping()));
+  }
+  EXPECT_TRUE(fs::exists(db));
+  EXPECT_EQ(query_raw(db, "PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(SqliteStore, AcceptsUrlForms) {
+  fs::create_directories(dir_);
+  for (const std::string& url :
+       {"sqlite:" + (dir_ / "a.db").string(), "sqlite://" + (dir_ / "b.db").string(),
+        (dir_ / "c.db").string()}) {
+    StoreConfig config;
+    config.url = url;
+    EXPECT_NO_THROW(open_store(config)) << url;
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "a.db"));
+  EXPECT_TRUE(fs::exists(dir_ / "b.db"));
+  EXPECT_TRUE(fs::exists(dir_ / "c.db"));
+  for (const std::string url : {"", "sqlite:", ":memory:", "sqlite::memory:"}) {
+    StoreConfig config;
+    config.url = url;
+    EXPECT_THROW(open_store(config), StoreFailure) << url;
+  }
+  StoreConfig pg;
+  pg.url = "postgres://127.0.0.1:1/chat";
+  try {
+    open_store(pg);
+    ADD_FAILURE() << "postgres URL accepted";
+  } catch (const StoreFailure& e) {
+    EXPECT_NE(std::string(e.what()).find("PostgreSQL"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SqliteStore, MigrationsAreAppliedOnceAcrossReopens) {
+  const fs::path db = dir_ / "chat.db";
+  StoreConfig config;
+  config.url = db.string();
+  for (int i = 0; i < 3; ++i) open_store(config);
+  EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(sqlite_migrations().size()));
+  EXPECT_EQ(query_raw(db, "SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(sqlite_migrations().back().version));
+  EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_streaming'"),
+            "1");
+}
+
+TEST_F(SqliteStore, RefusesADatabaseFromANewerVersion) {
+  const fs::path db = dir_ / "chat.db";
+  StoreConfig config;
+  config.url = db.string();
+  open_store(config);
+  query_raw(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'x', 0)");
+  try {
+    open_store(config);
+    ADD_FAILURE() << "opened a newer schema";
+  } catch (const StoreFailure& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SqliteStore, ForeignKeysAreEnforced) {
+  const fs::path db = dir_ / "chat.db";
+  StoreConfig config;
+  config.url = db.string();
+  auto store = open_store(config);
+  const auto c = sync(store->create_conversation({}));
+  Message m;
+  m.content = "x";
+  const auto stored = sync(store->insert_messages("local", c.id, {m})).value();
+  sync(store->delete_conversation("local", c.id));
+  store.reset();
+  EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM messages"), "0");
+}
+
+}  // namespace
+}  // namespace chatstream::store::test
