@@ -34,6 +34,10 @@ class TickerSource final : public http::SseSource {
   void on_close() override { closed_.store(true); }
 
   bool closed() const { return closed_.load(); }
+  std::size_t pending_bytes() {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+  }
   void push(std::string_view event, std::string_view data, std::string_view id, bool last) {
     Waker waker;
     {
@@ -57,9 +61,12 @@ asio::awaitable<void> tick(std::shared_ptr<TickerSource> source, long count,
                            std::chrono::milliseconds interval, std::size_t bytes) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   const std::string payload(bytes, 'x');
+  constexpr std::size_t kMaxPending = 1 << 20;  // backpressure: a slow reader pauses us
   for (long i = 1; i <= count && !source->closed(); ++i) {
-    if (interval.count() > 0) {
-      timer.expires_after(interval);
+    timer.expires_after(interval);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    while (source->pending_bytes() > kMaxPending && !source->closed()) {
+      timer.expires_after(std::chrono::milliseconds(5));
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     std::string data = R"({"n":)" + std::to_string(i) + R"(,"pad":")" + payload + "\"}";
