@@ -113,8 +113,8 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
                                                          bool head_request) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto left = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
   };
   std::size_t head_end;
   while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -175,12 +175,11 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
   return res;
 }
 
-HttpResponse http_request(unsigned short port, const std::string& method,
-                          const std::string& target, const std::string& body,
-                          const std::vector<std::string>& headers) {
+HttpResponse http_request(unsigned short port, const std::string& method, const std::string& target,
+                          const std::string& body, const std::vector<std::string>& headers) {
   RawConnection c(port);
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                    std::to_string(port) + "\r\nConnection: close\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                    "\r\nConnection: close\r\n";
   for (const auto& h : headers) req += h + "\r\n";
   if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT") {
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";

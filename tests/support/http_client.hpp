@@ -47,8 +47,8 @@ class RawConnection {
 };
 
 // One request on a fresh connection. `headers` are sent as given (include Content-Type).
-HttpResponse http_request(unsigned short port, const std::string& method,
-                          const std::string& target, const std::string& body = {},
+HttpResponse http_request(unsigned short port, const std::string& method, const std::string& target,
+                          const std::string& body = {},
                           const std::vector<std::string>& headers = {});
 
 // Parses "event:/id:/data:" blocks of a de-chunked SSE body (test helper; simple splitter).
