@@ -164,8 +164,14 @@ export default function App() {
       s.dispose();
       bumpStreams();
       // Sync with what the server saved.
+      const streamed = s.pacer.fullText;
       api.getConversation(cid).then(
-        (c) => convRef.current?.id === cid && mergeConversation(c),
+        (c) => {
+          const saved = c.messages.find((m) => m.id === mid);
+          if (saved && saved.status !== 'streaming' && saved.content !== streamed)
+            console.warn(`chatstream: streamed text differs from saved text for message ${mid}`);
+          if (convRef.current?.id === cid) mergeConversation(c);
+        },
         () => {},
       );
       refreshList();

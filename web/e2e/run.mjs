@@ -1,0 +1,106 @@
+// Browser tests: starts the real chatstream server (or, with --mock, the small
+// stand-in in e2e/mock-server.mjs) on an ephemeral port with a fresh data dir,
+// runs Playwright against it with Debian's Chromium, and stops the server by PID.
+//
+//   npm run e2e                    # real server: $CHATSTREAM_BIN or ../build/release/src/app/chatstream
+//   npm run e2e -- --mock          # stand-in server (develop the UI without a C++ build)
+//   npm run e2e -- -g "refresh"    # extra arguments go to `playwright test`
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const mock = argv.includes('--mock');
+const pwArgs = argv.filter((a) => a !== '--mock');
+
+const tmpRoot = path.join(webDir, '.tmp');
+fs.mkdirSync(tmpRoot, { recursive: true });
+const work = fs.mkdtempSync(path.join(tmpRoot, 'e2e-'));
+const portFile = path.join(work, 'port');
+const dataDir = path.join(work, 'data');
+fs.mkdirSync(dataDir);
+const webRoot = path.join(webDir, 'dist');
+
+if (!fs.existsSync(path.join(webRoot, 'index.html')) || process.env.E2E_BUILD === '1') {
+  console.log('building the web app…');
+  const b = spawnSync('npm', ['run', 'build'], { cwd: webDir, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
+
+let cmd;
+let cmdArgs;
+if (mock) {
+  cmd = process.execPath;
+  cmdArgs = [path.join(webDir, 'e2e', 'mock-server.mjs'), '--port', '0', '--port-file', portFile, '--web-root', webRoot];
+} else {
+  const bin = path.resolve(webDir, process.env.CHATSTREAM_BIN ?? '../build/release/src/app/chatstream');
+  if (!fs.existsSync(bin)) {
+    console.error(`chatstream binary not found at ${bin}; build it (cmake --preset release && cmake --build build/release --target chatstream) or set CHATSTREAM_BIN, or run with --mock`);
+    process.exit(2);
+  }
+  cmd = bin;
+  cmdArgs = ['--port', '0', '--port-file', portFile, '--data-dir', dataDir, '--web-root', webRoot];
+  if (process.env.CHATSTREAM_ARGS) cmdArgs.push(...process.env.CHATSTREAM_ARGS.split(' ').filter(Boolean));
+}
+
+const logFile = path.join(work, 'server.log');
+const log = fs.openSync(logFile, 'w');
+const server = spawn(cmd, cmdArgs, { stdio: ['ignore', log, log], env: { ...process.env } });
+let exited = false;
+server.on('exit', () => (exited = true));
+
+function stopServer() {
+  if (!exited && server.pid) {
+    try {
+      process.kill(server.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+process.on('SIGINT', () => {
+  stopServer();
+  process.exit(130);
+});
+
+async function waitForPort() {
+  for (let i = 0; i < 200; i++) {
+    if (exited) break;
+    if (fs.existsSync(portFile)) {
+      const port = fs.readFileSync(portFile, 'utf8').trim();
+      if (port) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/api/models`);
+          if (r.ok) return Number(port);
+        } catch {
+          /* not yet */
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
+const port = await waitForPort();
+let status = 1;
+if (port === null) {
+  console.error(`server did not come up; log:\n${fs.readFileSync(logFile, 'utf8')}`);
+} else {
+  console.log(`server (pid ${server.pid}) on 127.0.0.1:${port}${mock ? ' [mock]' : ''}`);
+  const res = spawnSync('npx', ['playwright', 'test', '--workers=1', ...pwArgs], {
+    cwd: webDir,
+    stdio: 'inherit',
+    env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, E2E_MOCK: mock ? '1' : '', TMPDIR: work },
+  });
+  status = res.status ?? 1;
+}
+stopServer();
+for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 100));
+if (!exited && server.pid) process.kill(server.pid, 'SIGKILL');
+if (status === 0) fs.rmSync(work, { recursive: true, force: true });
+else console.error(`server log kept at ${logFile}`);
+process.exit(status);
