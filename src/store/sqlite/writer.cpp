@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <exception>
+
 #include "store/sqlite/repository.hpp"
 
 namespace chatstream::store::sqlite {
@@ -26,18 +28,38 @@ Writer::Writer(std::unique_ptr<Connection> conn, WriterOptions options)
       }) {}
 
 Writer::~Writer() {
-  asio::post(io_, [this] {
-    progress_timer_.cancel();
-    bool queued = false;
-    {
-      std::lock_guard lock(progress_mutex_);
-      queued = !progress_.empty();
-    }
-    if (queued) begin_if_needed();
-    if (in_transaction_) commit_batch();
-  });
+  try {
+    asio::post(io_, [this] {
+      try {
+        commit_everything();
+      } catch (...) {
+        failures_.fetch_add(1);
+      }
+    });
+  } catch (...) {
+    io_.stop();  // cannot queue the final commit (out of memory): stop without it
+  }
   work_.reset();
-  thread_.join();
+  try {
+    thread_.join();
+  } catch (...) {
+    std::terminate();  // the writer thread cannot be joined: continuing would be unsafe
+  }
+}
+
+void Writer::commit_everything() {
+  progress_timer_.cancel();
+  bool queued = false;
+  {
+    std::lock_guard lock(progress_mutex_);
+    queued = !progress_.empty();
+  }
+  try {
+    if (queued) begin_if_needed();
+  } catch (...) {
+    failures_.fetch_add(1);  // the database is unusable: queued snapshots are lost
+  }
+  if (in_transaction_) commit_batch();
 }
 
 void Writer::submit(Work work, Done done) {

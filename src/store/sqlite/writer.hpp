@@ -70,6 +70,7 @@ class Writer {
   };
 
   void run_op(const Work& work, Done done);
+  void commit_everything();
   void begin_if_needed();
   void commit_batch();
   void write_queued_progress();
