@@ -22,7 +22,7 @@ test('streams a reply that grows over many frames and matches the saved message'
   const warnings: string[] = [];
   page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
   await openApp(page);
-  await expect(page.getByRole('note')).toContainText('simulated');
+  await expect(page.getByRole('note')).toContainText(/simulated/i);
   await sendPrompt(page, PROMPT);
   await expect(lastAssistant(page)).toHaveAttribute('data-status', 'streaming');
   const lengths = await sampleGrowth(page, 1500);
@@ -210,4 +210,24 @@ test('an upstream error shows the message and Retry works', async ({ page }) => 
   await waitForDone(page);
   await expect(lastAssistant(page)).toHaveAttribute('data-status', 'complete');
   await expect(lastAssistant(page).locator('.sibling-count')).toHaveText('2/2');
+});
+
+test('network loss: shows reconnecting, then the text continues without gaps', async ({ page, context }) => {
+  const warnings: string[] = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await openApp(page);
+  await sendPrompt(page, PROMPT);
+  await expect(lastAssistant(page).locator('.markdown')).toContainText(/\S+ \S+/);
+  await context.setOffline(true);
+  await expect(lastAssistant(page).getByRole('status')).toHaveText(/Reconnecting/, { timeout: 20_000 });
+  await page.waitForTimeout(1500);
+  await context.setOffline(false);
+  await expect(lastAssistant(page).getByRole('status')).toHaveCount(0, { timeout: 20_000 });
+  await waitForDone(page);
+  await expect(lastAssistant(page)).toHaveAttribute('data-status', 'complete');
+  const shown = await shownText(page);
+  await page.reload();
+  await waitForDone(page);
+  expect(await shownText(page)).toBe(shown);
+  expect(warnings.filter((w) => w.includes('differs from saved'))).toEqual([]);
 });

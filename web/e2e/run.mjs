@@ -7,7 +7,6 @@
 //   npm run e2e -- -g "refresh"    # extra arguments go to `playwright test`
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

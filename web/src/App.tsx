@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { ApiError, api } from './api/client';
 import type { Conversation, ConversationWithMessages, Message, ModelList } from './api/types';
 import { Composer, type ComposerHandle } from './components/Composer';
+import { Icon } from './components/Icon';
 import { MessageView, type MessageActions } from './components/MessageView';
 import { Sidebar } from './components/Sidebar';
 import { useMediaQuery, useStickToBottom, useVisualViewport } from './hooks';
@@ -428,8 +429,8 @@ export default function App() {
         </header>
         {activeModel?.simulated && (
           <div className="banner" role="note">
-            <strong>Offline demo model.</strong> Answers are simulated, not from a real model. Set <code>OPENAI_API_KEY</code> or{' '}
-            <code>ANTHROPIC_API_KEY</code> before starting the server to use a real provider.
+            <strong>Simulated model (offline demo).</strong> For real answers, start the server with <code>OPENAI_API_KEY</code> or{' '}
+            <code>ANTHROPIC_API_KEY</code> set.
           </div>
         )}
         <div className="scroller" ref={scrollRef} tabIndex={-1}>
@@ -476,7 +477,7 @@ export default function App() {
         </div>
         {!atBottom && (
           <button type="button" className="jump-latest" onClick={jumpToLatest}>
-            ↓ Jump to latest
+            <Icon name="arrowDown" size={16} /> Jump to latest
           </button>
         )}
         <div className="composer-wrap">

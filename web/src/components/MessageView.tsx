@@ -3,6 +3,7 @@ import type { Message } from '../api/types';
 import { useLiveStream } from '../hooks';
 import type { LiveStream } from '../lib/stream';
 import { completedSentences } from '../lib/sentences';
+import { Icon } from './Icon';
 import { Markdown, copyText } from './Markdown';
 
 export interface MessageActions {
@@ -39,7 +40,7 @@ function SiblingNav({ m, siblings, onSwitch, disabled }: { m: Message; siblings:
   return (
     <div className="sibling-nav" role="group" aria-label="Versions">
       <button type="button" className="icon-btn" aria-label="Previous version" disabled={disabled || i <= 0} onClick={() => onSwitch(m, siblings[i - 1])}>
-        ‹
+        <Icon name="chevronLeft" />
       </button>
       <span className="sibling-count">
         {i + 1}/{siblings.length}
@@ -51,7 +52,7 @@ function SiblingNav({ m, siblings, onSwitch, disabled }: { m: Message; siblings:
         disabled={disabled || i >= siblings.length - 1}
         onClick={() => onSwitch(m, siblings[i + 1])}
       >
-        ›
+        <Icon name="chevronRight" />
       </button>
     </div>
   );
@@ -72,7 +73,7 @@ function CopyButton({ text }: { text: string }) {
         }
       }}
     >
-      {copied ? '✓' : '⧉'}
+      <Icon name={copied ? 'check' : 'copy'} />
     </button>
   );
 }
@@ -129,7 +130,7 @@ function UserMessage({ message: m, siblings, busy, actions }: Props) {
                 setEditing(true);
               }}
             >
-              ✎
+              <Icon name="edit" />
             </button>
           </>
         )}
@@ -201,11 +202,11 @@ function AssistantMessage({ message: m, siblings, stream, busy, actions, announc
           <SiblingNav m={m} siblings={siblings} onSwitch={actions.onSwitch} disabled={busy} />
           <CopyButton text={m.content} />
           <button type="button" className="icon-btn" aria-label="Regenerate response" title="Regenerate" disabled={busy} onClick={() => actions.onRegenerate(m)}>
-            ↻
+            <Icon name="regenerate" />
           </button>
           {m.status === 'complete' && metaTitle(m) && (
             <span className="meta" tabIndex={0} title={metaTitle(m)} aria-label={metaTitle(m).replace(/\n/g, ', ')}>
-              ⓘ
+              <Icon name="info" />
             </span>
           )}
         </div>

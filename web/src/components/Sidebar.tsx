@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Conversation } from '../api/types';
+import { Icon } from './Icon';
 
 interface Props {
   conversations: Conversation[] | null;
@@ -67,10 +68,10 @@ function Item({ c, active, onOpen, onRename, onDelete }: { c: Conversation; acti
         <span className="conv-title">{label}</span>
       </a>
       <button type="button" className="icon-btn small" aria-label={`Rename ${label}`} title="Rename" onClick={() => { setTitle(c.title); setMode('rename'); }}>
-        ✎
+        <Icon name="edit" size={16} />
       </button>
       <button type="button" className="icon-btn small" aria-label={`Delete ${label}`} title="Delete" onClick={() => setMode('confirm')}>
-        🗑
+        <Icon name="trash" size={16} />
       </button>
     </li>
   );

@@ -70,6 +70,8 @@ export class SseClient {
   private readonly f: typeof fetch;
   private readonly o: Required<Omit<SseOptions, 'fetch' | 'lastEventId'>>;
   private onOnline = () => this.reconnectNow();
+  // The device lost its network: the socket may hang silently, so drop it now.
+  private onOffline = () => this.abort?.abort();
 
   constructor(
     private readonly url: string,
@@ -94,7 +96,10 @@ export class SseClient {
   }
 
   start(): void {
-    if (typeof window !== 'undefined') window.addEventListener('online', this.onOnline);
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this.onOnline);
+      window.addEventListener('offline', this.onOffline);
+    }
     void this.connect();
   }
 
@@ -116,7 +121,10 @@ export class SseClient {
   }
 
   private cleanup(): void {
-    if (typeof window !== 'undefined') window.removeEventListener('online', this.onOnline);
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this.onOnline);
+      window.removeEventListener('offline', this.onOffline);
+    }
     if (this.timer !== null) this.o.clearTimeout(this.timer);
     if (this.idleTimer !== null) this.o.clearTimeout(this.idleTimer);
     this.timer = null;
