@@ -6,4 +6,9 @@ chatstream_add_library(chatstream_providers
     ${CHATSTREAM_PROVIDERS_DIR}/config.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/simulated.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/simulated_answers.cpp
-  DEPS Boost::headers tomlplusplus::tomlplusplus spdlog::spdlog Threads::Threads)
+    ${CHATSTREAM_PROVIDERS_DIR}/http/origin.cpp
+    ${CHATSTREAM_PROVIDERS_DIR}/http/connect.cpp
+    ${CHATSTREAM_PROVIDERS_DIR}/http/exchange.cpp
+    ${CHATSTREAM_PROVIDERS_DIR}/http/client.cpp
+  DEPS Boost::headers Boost::url OpenSSL::SSL OpenSSL::Crypto tomlplusplus::tomlplusplus spdlog::spdlog
+       Threads::Threads)

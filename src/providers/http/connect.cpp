@@ -1,0 +1,157 @@
+// Connection set-up: DNS, TCP, HTTP CONNECT through a proxy, TLS with SNI and host-name
+// verification; the deadline watchdog.
+#include <openssl/ssl.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "providers/http/detail.hpp"
+
+namespace chatstream::providers::http_detail {
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+ConnectResult fail(std::string detail) {
+  ConnectResult r;
+  r.failure = HttpFailure::connect;
+  r.detail = std::move(detail);
+  return r;
+}
+
+// Sends CONNECT and reads the proxy's answer head. Returns an error text or empty.
+asio::awaitable<std::string> proxy_tunnel(Connection* conn, const Origin& target,
+                                          const Proxy& proxy) {
+  std::string req =
+      "CONNECT " + target.authority() + " HTTP/1.1\r\nHost: " + target.authority() + "\r\n";
+  if (!proxy.authorization.empty()) req += "Proxy-Authorization: " + proxy.authorization + "\r\n";
+  req += "\r\n";
+  if (auto ec = co_await conn->write_all(req)) co_return "proxy write failed: " + ec.message();
+  std::string head;
+  char buf[1024];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    if (head.size() > 16384) co_return "proxy answer too large";
+    auto [ec, n] = co_await conn->read_some(asio::buffer(buf));
+    if (ec) co_return "proxy closed the connection: " + ec.message();
+    head.append(buf, n);
+  }
+  if (head.size() != head.find("\r\n\r\n") + 4) co_return "proxy sent data after its answer";
+  // "HTTP/1.1 200 Connection established"
+  const auto sp = head.find(' ');
+  const std::string status = sp == std::string::npos ? "" : head.substr(sp + 1, 3);
+  if (status != "200")
+    co_return "proxy refused CONNECT with status " + (status.empty() ? "?" : status);
+  co_return "";
+}
+
+}  // namespace
+
+void Connection::close() noexcept {
+  boost::system::error_code ec;
+  socket().shutdown(tcp::socket::shutdown_both, ec);
+  socket().close(ec);
+}
+
+bool Connection::looks_reusable() {
+  if (!socket().is_open()) return false;
+  boost::system::error_code ec;
+  socket().non_blocking(true, ec);
+  if (ec) return false;
+  char c = 0;
+  const std::size_t n = socket().receive(asio::buffer(&c, 1), tcp::socket::message_peek, ec);
+  const bool idle = ec == asio::error::would_block || ec == asio::error::try_again;
+  socket().non_blocking(false, ec);
+  return idle && n == 0;
+}
+
+asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> Connection::read_some(
+    asio::mutable_buffer buf) {
+  if (tls_active_) co_return co_await stream_.async_read_some(buf, kAwait);
+  co_return co_await socket().async_read_some(buf, kAwait);
+}
+
+asio::awaitable<boost::system::error_code> Connection::write_all(std::string_view bytes) {
+  if (tls_active_) {
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwait);
+    co_return ec;
+  }
+  auto [ec, n] = co_await asio::async_write(socket(), asio::buffer(bytes), kAwait);
+  co_return ec;
+}
+
+void Guard::arm(HttpFailure phase, std::chrono::milliseconds timeout) {
+  Clock::time_point at = timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max();
+  pending = phase;
+  if (total_deadline <= at) {
+    at = total_deadline;
+    pending = HttpFailure::timeout_total;
+  }
+  timer.expires_at(at);
+}
+
+asio::awaitable<void> watchdog(Guard* guard) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
+  for (;;) {
+    auto [ec] = co_await guard->timer.async_wait(kAwait);
+    if (guard->done) co_return;
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) {
+      guard->cancelled = true;
+      guard->close_connection();
+      co_return;
+    }
+    if (!ec && guard->timer.expiry() <= Clock::now()) {
+      guard->fired = true;
+      guard->fired_as = guard->pending;
+      guard->close_connection();
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin origin,
+                                               std::optional<Proxy> proxy, Guard* guard) {
+  auto ex = co_await asio::this_coro::executor;
+  auto conn = std::make_unique<Connection>(ex, impl->tls_context, origin);
+  guard->conn = conn.get();
+  guard->arm(HttpFailure::timeout_connect, impl->config.connect_timeout);
+  const Origin& dial = proxy ? proxy->origin : origin;
+  tcp::resolver resolver(ex);
+  guard->resolver = &resolver;
+  auto [rec, endpoints] =
+      co_await resolver.async_resolve(dial.host, std::to_string(dial.port), kAwait);
+  guard->resolver = nullptr;
+  if (rec) co_return fail("cannot resolve " + dial.host + ": " + rec.message());
+  if (guard->fired || guard->cancelled) co_return fail("connect interrupted");
+  auto [cec, ep] = co_await asio::async_connect(conn->socket(), endpoints, kAwait);
+  if (cec) co_return fail("cannot connect to " + dial.authority() + ": " + cec.message());
+  ++impl->connections_opened;
+  boost::system::error_code ignored;
+  conn->socket().set_option(tcp::no_delay(true), ignored);
+  if (proxy) {
+    const std::string err = co_await proxy_tunnel(conn.get(), origin, *proxy);
+    if (!err.empty()) co_return fail(err);
+  }
+  if (origin.tls) {
+    auto& s = conn->tls_stream();
+    if (!origin.host_is_ip() &&
+        SSL_set_tlsext_host_name(s.native_handle(), origin.host.c_str()) != 1) {
+      co_return fail("cannot set TLS SNI");
+    }
+    s.set_verify_mode(ssl::verify_peer);
+    s.set_verify_callback(ssl::host_name_verification(origin.host));
+    auto [hec] = co_await s.async_handshake(ssl::stream_base::client, kAwait);
+    if (hec) co_return fail("TLS handshake with " + origin.host + " failed: " + hec.message());
+    ++impl->tls_handshakes;
+    conn->set_tls_active();
+  }
+  ConnectResult r;
+  r.conn = std::move(conn);
+  co_return r;
+}
+
+}  // namespace chatstream::providers::http_detail

@@ -1,0 +1,175 @@
+// Internal to the HTTP client (Asio/OpenSSL types): origins, connections, the pool, the
+// per-request deadline guard. Included only by src/providers/http/*.cpp.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/http_client.hpp"
+
+namespace chatstream::providers::http_detail {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct Origin {
+  bool tls = false;
+  std::string host;  // without IPv6 brackets
+  std::uint16_t port = 0;
+  std::string key() const;          // "https://host:port"
+  std::string authority() const;    // "host:port" (bracketed IPv6)
+  std::string host_header() const;  // authority without a default port
+  bool host_is_ip() const;
+};
+
+struct Target {
+  Origin origin;
+  std::string path;  // origin-form request target ("/v1/chat/completions?x=y")
+};
+
+// Parses an http(s) URL. On failure returns nullopt and sets `error`.
+std::optional<Target> parse_url(std::string_view url, std::string& error);
+
+struct Proxy {
+  Origin origin;              // the proxy itself (plain http only)
+  std::string authorization;  // "Basic ..." from user:pass in the proxy URL, or empty
+};
+
+// True when `host` matches a NO_PROXY list ("*", "example.com", ".example.com", "10.0.0.1").
+bool no_proxy_matches(std::string_view host, std::string_view no_proxy);
+// The proxy to use for `origin`, per config (https_proxy / http_proxy / no_proxy).
+std::optional<Proxy> proxy_for(const Origin& origin, const HttpClientConfig& config);
+
+// Request bytes (request line, headers, body). CR/LF are removed from header values.
+std::string serialize_request(const HttpRequest& request, const Target& target);
+
+class Connection {
+ public:
+  Connection(const asio::any_io_executor& ex, ssl::context& ctx, Origin origin)
+      : stream_(ex, ctx), origin_(std::move(origin)) {}
+  tcp::socket& socket() { return stream_.next_layer(); }
+  ssl::stream<tcp::socket>& tls_stream() { return stream_; }
+  const Origin& origin() const { return origin_; }
+  bool tls() const { return origin_.tls; }
+  // After the TLS handshake: reads and writes go through TLS (before it, e.g. for CONNECT,
+  // they are plain).
+  void set_tls_active() { tls_active_ = true; }
+  // Closes the TCP socket at once (no TLS close_notify); pending operations complete.
+  void close() noexcept;
+  // Idle check before reuse: no pending bytes and no EOF/error on the socket.
+  bool looks_reusable();
+
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
+      asio::mutable_buffer buf);
+  asio::awaitable<boost::system::error_code> write_all(std::string_view bytes);
+
+ private:
+  ssl::stream<tcp::socket> stream_;
+  Origin origin_;
+  bool tls_active_ = false;
+};
+
+// Deadlines of one request, enforced by a watchdog coroutine that closes the connection
+// when the current deadline passes or the caller cancels. The request coroutine and the
+// watchdog run on the same strand, so no locking.
+struct Guard {
+  explicit Guard(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
+  asio::steady_timer timer;
+  Clock::time_point total_deadline = Clock::time_point::max();
+  HttpFailure pending = HttpFailure::timeout_total;  // reported if the timer fires
+  Connection* conn = nullptr;                        // closed by the watchdog
+  tcp::resolver* resolver = nullptr;                 // cancelled by the watchdog
+  bool done = false;                                 // the request coroutine finished
+  bool fired = false;                                // a deadline passed
+  bool cancelled = false;                            // our caller cancelled
+  HttpFailure fired_as = HttpFailure::none;
+
+  // Starts a phase with its own timeout (bounded by the total deadline).
+  void arm(HttpFailure phase, std::chrono::milliseconds timeout);
+  void close_connection() noexcept {
+    if (conn != nullptr) conn->close();
+    if (resolver != nullptr) resolver->cancel();
+  }
+};
+
+asio::awaitable<void> watchdog(Guard* guard);
+
+struct IdleConnection {
+  std::unique_ptr<Connection> conn;
+  Clock::time_point since;
+};
+
+}  // namespace chatstream::providers::http_detail
+
+namespace chatstream::providers {
+
+struct HttpClient::Impl {
+  Impl(HttpClientConfig cfg, std::shared_ptr<spdlog::logger> log);
+
+  HttpClientConfig config;
+  std::shared_ptr<spdlog::logger> logger;
+  boost::asio::ssl::context tls_context{boost::asio::ssl::context::tls_client};
+
+  std::atomic<std::uint64_t> connections_opened{0};
+  std::atomic<std::uint64_t> tls_handshakes{0};
+  std::atomic<std::uint64_t> reused{0};
+  std::atomic<std::uint64_t> stale_replaced{0};
+
+  // Pool: idle connections per origin key (+ proxy). Never locked across co_await.
+  std::unique_ptr<http_detail::Connection> checkout(const std::string& key);
+  void checkin(const std::string& key, std::unique_ptr<http_detail::Connection> conn);
+  void clear();
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::vector<http_detail::IdleConnection>> idle_;
+};
+
+}  // namespace chatstream::providers
+
+namespace chatstream::providers::http_detail {
+
+struct ConnectResult {
+  std::unique_ptr<Connection> conn;
+  HttpFailure failure = HttpFailure::none;
+  std::string detail;
+};
+
+// Resolves, connects (through the proxy when given), and runs the TLS handshake with SNI
+// and host-name verification. Timeouts and cancellation come from `guard`.
+asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin origin,
+                                               std::optional<Proxy> proxy, Guard* guard);
+
+struct ExchangeResult {
+  HttpFailure failure = HttpFailure::none;
+  std::string detail;
+  bool head_received = false;
+  bool complete = false;
+  bool stopped = false;
+  bool keep_alive = false;
+  std::size_t bytes_received = 0;
+  bool write_failed = false;
+};
+
+// Writes the request and streams the response through the handlers.
+asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
+                                         const HttpClientConfig* config, std::string_view wire,
+                                         HttpClient::HeadHandler* on_head,
+                                         HttpClient::BodyHandler* on_body);
+
+}  // namespace chatstream::providers::http_detail

@@ -1,0 +1,132 @@
+// One request/response exchange on an open connection: write the request, then parse the
+// response incrementally (Beast's sans-I/O parser) and hand the body to the caller as it
+// arrives.
+#include <array>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "providers/http/detail.hpp"
+
+namespace chatstream::providers::http_detail {
+namespace {
+
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+// Forwards the head and every body piece to the caller's handlers.
+using bsv = boost::beast::string_view;
+
+class StreamingParser final : public http::basic_parser<false> {
+ public:
+  StreamingParser(HttpClient::HeadHandler* on_head, HttpClient::BodyHandler* on_body)
+      : on_head_(on_head), on_body_(on_body) {}
+
+  bool head_done() const { return head_done_; }
+  bool stopped() const { return stopped_; }
+
+ private:
+  void on_request_impl(http::verb, bsv, bsv, int, error_code&) override {}
+  void on_response_impl(int code, bsv, int, error_code&) override { head_.status = code; }
+  void on_field_impl(http::field, bsv name, bsv value, error_code&) override {
+    head_.headers.push_back(
+        {std::string(name.data(), name.size()), std::string(value.data(), value.size())});
+  }
+  void on_header_impl(error_code&) override {
+    head_done_ = true;
+    if (*on_head_) (*on_head_)(head_);
+  }
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  std::size_t on_body_impl(bsv body, error_code& ec) override {
+    return deliver(std::string_view(body.data(), body.size()), ec);
+  }
+  void on_chunk_header_impl(std::uint64_t, bsv, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, bsv body, error_code& ec) override {
+    return deliver(std::string_view(body.data(), body.size()), ec);
+  }
+  void on_finish_impl(error_code&) override {}
+
+  std::size_t deliver(std::string_view body, error_code& ec) {
+    if (!body.empty() && *on_body_ && !(*on_body_)(body)) {
+      stopped_ = true;
+      ec = boost::asio::error::operation_aborted;  // stops the parser; we close the socket
+    }
+    return body.size();
+  }
+
+  HttpClient::HeadHandler* on_head_;
+  HttpClient::BodyHandler* on_body_;
+  HttpResponseHead head_;
+  bool head_done_ = false;
+  bool stopped_ = false;
+};
+
+ExchangeResult failed(ExchangeResult r, HttpFailure f, std::string detail) {
+  r.failure = f;
+  r.detail = std::move(detail);
+  return r;
+}
+
+}  // namespace
+
+asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
+                                         const HttpClientConfig* config, std::string_view wire,
+                                         HttpClient::HeadHandler* on_head,
+                                         HttpClient::BodyHandler* on_body) {
+  ExchangeResult r;
+  guard->arm(HttpFailure::timeout_first_byte, config->first_byte_timeout);
+  if (auto ec = co_await conn->write_all(wire)) {
+    r.write_failed = true;
+    co_return failed(std::move(r), HttpFailure::closed,
+                     "sending the request failed: " + ec.message());
+  }
+  StreamingParser parser(on_head, on_body);
+  parser.eager(true);
+  parser.body_limit(boost::none);
+  parser.header_limit(64 * 1024);
+  std::array<char, 16384> buf{};
+  std::string pending;  // bytes the parser has not consumed yet (partial header/chunk line)
+  while (!parser.is_done()) {
+    auto [ec, n] = co_await conn->read_some(asio::buffer(buf));
+    r.bytes_received += n;
+    if (ec) {
+      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+        error_code pec;
+        if (parser.head_done()) parser.put_eof(pec);
+        if (parser.head_done() && !pec && parser.is_done()) break;  // close-delimited body
+      }
+      r.head_received = parser.head_done();
+      co_return failed(std::move(r), HttpFailure::closed,
+                       "connection closed before the response was complete: " + ec.message());
+    }
+    guard->arm(parser.head_done() ? HttpFailure::timeout_idle : HttpFailure::timeout_first_byte,
+               parser.head_done() ? config->idle_timeout : config->first_byte_timeout);
+    pending.append(buf.data(), n);
+    std::size_t offset = 0;
+    while (offset < pending.size() && !parser.is_done()) {
+      error_code pec;
+      const std::size_t used =
+          parser.put(asio::buffer(pending.data() + offset, pending.size() - offset), pec);
+      offset += used;
+      if (parser.stopped()) {
+        r.head_received = true;
+        r.stopped = true;
+        co_return r;
+      }
+      if (pec && pec != http::error::need_more) {
+        r.head_received = parser.head_done();
+        co_return failed(std::move(r), HttpFailure::protocol,
+                         "malformed HTTP response: " + pec.message());
+      }
+      if (parser.head_done()) guard->arm(HttpFailure::timeout_idle, config->idle_timeout);
+      if (pec || used == 0) break;  // need more bytes
+    }
+    pending.erase(0, offset);
+  }
+  r.head_received = true;
+  r.complete = true;
+  r.keep_alive = parser.keep_alive() && pending.empty();
+  co_return r;
+}
+
+}  // namespace chatstream::providers::http_detail
