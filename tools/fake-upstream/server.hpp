@@ -1,0 +1,50 @@
+// fake-upstream's listener: accepts connections (plain or TLS) and runs one session coroutine
+// per connection on its own strand.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "responder.hpp"
+#include "transport.hpp"
+
+namespace chatstream::fake_upstream {
+
+struct ServerConfig {
+  asio::ip::tcp::endpoint listen{asio::ip::make_address("127.0.0.1"), 0};
+  std::filesystem::path fixtures_dir = ".";
+  std::optional<TlsMaterial> tls;  // set: serve TLS with this certificate
+  std::size_t record_capacity = 1000;
+};
+
+class Server {
+ public:
+  // Binds and listens at once (throws boost::system::system_error if that fails).
+  Server(asio::io_context& ioc, ServerConfig config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  unsigned short port() const;
+  void start();  // spawns the accept loop
+  void stop();   // closes the acceptor; open connections are dropped with the io_context
+
+  ServerState& state() { return *state_; }
+
+ private:
+  asio::io_context& ioc_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<ServerState> state_;
+  std::unique_ptr<TlsServer> tls_;
+};
+
+// One connection: optional TLS handshake, then requests until close (session.cpp).
+asio::awaitable<void> run_connection(asio::ip::tcp::socket socket, ServerState* state,
+                                     TlsServer* tls);
+
+}  // namespace chatstream::fake_upstream
