@@ -1,0 +1,169 @@
+// Route handlers of the /v1 gateway. Each handler: authenticate, validate, resolve the model
+// (all failures before any byte is streamed get a proper status), then either collect the
+// provider stream into one chat.completion or hand a StreamRelay to the HTTP session.
+#include <spdlog/spdlog.h>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
+#include "api/openai/chat_request.hpp"
+#include "api/openai/completion.hpp"
+#include "api/openai/errors.hpp"
+#include "api/openai/gateway.hpp"
+#include "api/openai/stream_relay.hpp"
+#include "sse/encoder.hpp"
+
+namespace chatstream::api::openai {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ApiError model_not_found(std::string_view model) {
+  ApiError e;
+  e.status = 404;
+  e.message =
+      "The model `" + std::string(model) + "` does not exist or you do not have access to it.";
+  e.code = "model_not_found";
+  e.param = "model";
+  return e;
+}
+
+void log_failure(const GatewayContext& ctx, const http::Request& req,
+                 const providers::StreamError& error, unsigned status) {
+  if (!ctx.logger) return;
+  ctx.logger->warn("v1 upstream failure: {} status={} upstream_status={} type={} rid={}",
+                   providers::to_string(error.kind), status, error.http_status, error.type,
+                   req.request_id);
+}
+
+asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, http::Request req,
+                                         providers::ResolvedModel resolved,
+                                         ParsedChatRequest parsed, ChunkIdentity identity) {
+  CompletionBuilder builder(std::move(identity), ctx->config.reasoning_content);
+  co_await resolved.provider->stream_chat(
+      std::move(parsed.request),
+      [&builder](providers::Event&& event) { builder.add(std::move(event)); });
+  if (!builder.finished()) {
+    providers::StreamError missing;
+    missing.kind = providers::ErrorKind::protocol;
+    missing.message = "The provider stream ended without a result.";
+    builder.add(std::move(missing));
+  }
+  if (const auto& error = builder.error()) {
+    auto api_error = from_stream_error(*error);
+    log_failure(*ctx, req, *error, api_error.status);
+    co_return error_response(api_error);
+  }
+  http::Response r;
+  r.body = builder.json();
+  co_return r;
+}
+
+asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http::Request req,
+                                       providers::ResolvedModel resolved, ParsedChatRequest parsed,
+                                       ChunkIdentity identity) {
+  asio::any_io_executor base = ctx->executor;
+  if (!base) base = co_await asio::this_coro::executor;
+  auto relay = std::make_shared<StreamRelay>(
+      asio::make_strand(base),
+      ChunkEncoder(std::move(identity), parsed.include_usage, ctx->config.reasoning_content));
+  auto early = co_await StreamRelay::start(relay, std::move(resolved.provider),
+                                           std::move(parsed.request), ctx->config.first_event_wait);
+  if (early) {
+    auto api_error = from_stream_error(*early);
+    log_failure(*ctx, req, *early, api_error.status);
+    co_return error_response(api_error);
+  }
+  http::Response r;
+  r.sse = std::move(relay);
+  co_return r;
+}
+
+asio::awaitable<http::Response> chat_completions(std::shared_ptr<GatewayContext> ctx,
+                                                 http::Request req) {
+  if (auto denied = authorize(req, ctx->config)) co_return std::move(*denied);
+  auto parsed_or_error = parse_chat_request(req.body);
+  if (auto* error = std::get_if<ApiError>(&parsed_or_error)) co_return error_response(*error);
+  auto parsed = std::move(std::get<ParsedChatRequest>(parsed_or_error));
+  auto resolved = ctx->resolve ? ctx->resolve(parsed.model) : std::nullopt;
+  if (!resolved || !resolved->provider) co_return error_response(model_not_found(parsed.model));
+  parsed.request.model = resolved->model;
+  parsed.request.request_id = req.request_id;
+  ChunkIdentity identity{new_completion_id(), unix_seconds(), parsed.model};
+  if (ctx->logger) {
+    ctx->logger->debug("v1 chat model={} provider={} upstream_model={} stream={} rid={}",
+                       parsed.model, resolved->provider->name(), resolved->model, parsed.stream,
+                       req.request_id);
+  }
+  if (parsed.stream) {
+    co_return co_await stream(std::move(ctx), std::move(req), std::move(*resolved),
+                              std::move(parsed), std::move(identity));
+  }
+  co_return co_await complete(std::move(ctx), std::move(req), std::move(*resolved),
+                              std::move(parsed), std::move(identity));
+}
+
+void append_model(std::string& out, const providers::ModelInfo& model, std::int64_t created) {
+  out += "{\"id\":";
+  sse::append_json_string(out, model.id);
+  out += ",\"object\":\"model\",\"created\":";
+  out += std::to_string(created);
+  out += ",\"owned_by\":";
+  sse::append_json_string(out, model.provider.empty() ? std::string_view("chatstream")
+                                                      : std::string_view(model.provider));
+  out += '}';
+}
+
+http::Response list_models(const GatewayContext& ctx, const http::Request& req) {
+  if (auto denied = authorize(req, ctx.config)) return std::move(*denied);
+  http::Response r;
+  r.body = "{\"object\":\"list\",\"data\":[";
+  bool first = true;
+  for (const auto& model :
+       ctx.list_models ? ctx.list_models() : std::vector<providers::ModelInfo>{}) {
+    if (!first) r.body += ',';
+    first = false;
+    append_model(r.body, model, ctx.created);
+  }
+  r.body += "]}";
+  return r;
+}
+
+http::Response retrieve_model(const GatewayContext& ctx, const http::Request& req) {
+  if (auto denied = authorize(req, ctx.config)) return std::move(*denied);
+  const std::string_view wanted = req.param("model");
+  if (ctx.list_models) {
+    for (const auto& model : ctx.list_models()) {
+      if (model.id != wanted) continue;
+      http::Response r;
+      append_model(r.body, model, ctx.created);
+      return r;
+    }
+  }
+  return error_response(model_not_found(wanted));
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, std::shared_ptr<GatewayContext> context) {
+  if (context->created == 0) context->created = unix_seconds();
+  router.add("POST", "/v1/chat/completions",
+             [context](http::Request req) { return chat_completions(context, std::move(req)); },
+             {.json_body = true, .name = "/v1/chat/completions"});
+  router.add("GET", "/v1/models",
+             [context](http::Request req) { return http::ready(list_models(*context, req)); },
+             {.json_body = false, .name = "/v1/models"});
+  router.add("GET", "/v1/models/{model...}",
+             [context](http::Request req) { return http::ready(retrieve_model(*context, req)); },
+             {.json_body = false, .name = "/v1/models/{model}"});
+}
+
+}  // namespace chatstream::api::openai
