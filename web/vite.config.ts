@@ -9,7 +9,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: false,
+    sourcemap: process.env.SOURCEMAP === "1",
+    minify: process.env.NO_MINIFY !== "1",
     chunkSizeWarningLimit: 800,
     modulePreload: { polyfill: false },
   },

@@ -4,9 +4,9 @@
 import { memo, useMemo, useRef, useState, type ReactNode } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
-import rehypeHighlight from 'rehype-highlight';
 import { BlockSplitter } from '../lib/blocks';
 import { closeTail } from '../lib/closeTail';
+import { rehypeSharedHighlight } from '../lib/highlight';
 
 interface HastNode {
   type: string;
@@ -86,7 +86,7 @@ const components: Components = {
 };
 
 const remarkPlugins = [remarkGfm];
-const rehypePlugins = [[rehypeHighlight, { detect: false, ignoreMissing: true }]] as never;
+const rehypePlugins = [rehypeSharedHighlight];
 
 function allowUrl(url: string): string {
   return /^(https?:|mailto:|#|\/)/i.test(url) ? url : '';

@@ -1,0 +1,257 @@
+// Browser benchmark of the chatstream web app's streaming view.
+//
+// Streams a ~4,000-token Markdown answer (paragraphs, lists, tables, several code
+// blocks) at 100 tokens/s into the production build (web/dist), on a phone
+// viewport (390x844, touch, DPR 3) with 4x CPU throttling (CDP
+// Emulation.setCPUThrottlingRate), driving Debian's Chromium. It reports:
+//   - frames per second while streaming (requestAnimationFrame count),
+//   - long tasks > 50 ms (count, total, worst),
+//   - main-thread time per token around 10% and 90% of the message
+//     (CDP Performance.getMetrics TaskDuration over a window / tokens sent in it),
+//   - how far the reveal trails the stream at the end (last token sent -> all text shown).
+//
+// The API is served by a small in-process server that follows docs/api.md for the
+// few calls the page makes, so the token rate is exact and the C++ server is not
+// measured here. Usage: node bench/web/run.mjs [--tokens 4000] [--tps 100] [--throttle 4]
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = path.resolve(here, '../../web');
+const webRoot = path.join(webDir, 'dist');
+const require = createRequire(path.join(webDir, 'package.json'));
+const { chromium } = require('@playwright/test');
+
+const opt = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const TOKENS = opt('tokens', 4000);
+const TPS = opt('tps', 100);
+const THROTTLE = opt('throttle', 4);
+
+if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
+  console.error('web/dist is missing: run `npm run build` in web/ first');
+  process.exit(2);
+}
+
+// ---------- the answer ----------
+function makeAnswer(target) {
+  const words = 'the server keeps one response open and writes each delta as soon as the model produces it while the browser reveals text smoothly'.split(' ');
+  const parts = [];
+  let n = 0;
+  let section = 1;
+  const para = (len) => {
+    const w = [];
+    for (let i = 0; i < len; i++) w.push(i === 3 ? `**${words[(n + i) % words.length]}**` : i === 9 ? `\`${words[(n + i) % words.length]}\`` : words[(n + i) % words.length]);
+    n += len;
+    return w.join(' ') + '.';
+  };
+  const code = (k) =>
+    ['```ts', `export function handler${k}(req: Request): Response {`, '  const url = new URL(req.url);', `  const id = url.searchParams.get('id') ?? '${k}';`, '  for (let i = 0; i < 10; i++) {', '    if (i % 3 === 0) console.log(`tick ${i} for ${id}`);', '  }', "  return new Response(JSON.stringify({ ok: true, id }), { headers: { 'Content-Type': 'application/json' } });", '}', '```'].join('\n');
+  while (parts.join('\n\n').split(/\s+/).length < target) {
+    parts.push(`## Section ${section}`);
+    parts.push(para(40));
+    parts.push(['- first point about ' + para(6), '- second point with `inline code` and ' + para(5), '- third point ' + para(4)].join('\n'));
+    parts.push(code(section));
+    if (section % 3 === 0) parts.push('| metric | value | note |\n|---|---|---|\n| latency | 12 ms | p50 |\n| throughput | 900 rps | steady |\n| errors | 0 | none |');
+    parts.push(para(30));
+    section++;
+  }
+  const text = parts.join('\n\n');
+  const toks = text.match(/\s*\S+|\s+/g);
+  return toks.slice(0, target);
+}
+const tokens = makeAnswer(TOKENS);
+
+// ---------- tiny API server ----------
+const t = () => new Date().toISOString();
+const conv = { id: '01BENCHCONV000000000000000', title: 'Benchmark', model: 'bench', system_prompt: '', current_leaf_id: null, created_at: t(), updated_at: t() };
+const user = { id: '01BENCHUSER000000000000000', conversation_id: conv.id, parent_id: null, role: 'user', content: 'Write a long answer', status: 'complete', created_at: t() };
+const asst = { id: '01BENCHASST000000000000000', conversation_id: conv.id, parent_id: user.id, role: 'assistant', content: '', status: 'streaming', created_at: t() };
+const state = { sent: 0, started: 0, lastSentAt: 0 };
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const json = (code, body) => {
+    res.writeHead(code, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  if (url.pathname === '/api/models') return json(200, { models: [{ id: 'bench', name: 'Bench', provider: 'bench', simulated: false }], default: 'bench' });
+  if (url.pathname === '/api/conversations' && req.method === 'GET') return json(200, { conversations: [conv], next_before: null });
+  if (url.pathname === '/api/conversations' && req.method === 'POST') return json(201, conv);
+  if (url.pathname === `/api/conversations/${conv.id}/messages` && req.method === 'POST') {
+    conv.current_leaf_id = asst.id;
+    return json(201, { user_message: user, assistant_message: asst });
+  }
+  if (url.pathname === `/api/conversations/${conv.id}`) {
+    const content = tokens.slice(0, state.sent).join('');
+    const done = state.sent >= tokens.length;
+    return json(200, { ...conv, messages: [user, { ...asst, content, status: done ? 'complete' : 'streaming' }] });
+  }
+  if (url.pathname === `/api/messages/${asst.id}/events`) {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+    state.started = performance.now();
+    const interval = 1000 / TPS;
+    const tick = () => {
+      // Send every token that is due by now (keeps the exact average rate).
+      const due = Math.min(tokens.length, Math.floor((performance.now() - state.started) / interval) + 1);
+      while (state.sent < due) {
+        res.write(`event: delta\nid: ${state.sent + 1}\ndata: ${JSON.stringify({ text: tokens[state.sent] })}\n\n`);
+        state.sent++;
+      }
+      if (state.sent >= tokens.length) {
+        state.lastSentAt = Date.now();
+        res.end(`event: done\ndata: ${JSON.stringify({ status: 'complete', finish_reason: 'stop', usage: { prompt_tokens: 5, completion_tokens: tokens.length } })}\n\n`);
+        return;
+      }
+      setTimeout(tick, interval);
+    };
+    tick();
+    return;
+  }
+  let rel = url.pathname === '/' ? '/index.html' : url.pathname;
+  const file = path.join(webRoot, path.normalize(rel));
+  if (!file.startsWith(webRoot) || !fs.existsSync(file)) {
+    res.writeHead(404);
+    return res.end();
+  }
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+  res.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+// ---------- browser ----------
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let exitCode = 0;
+try {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: Number(process.env.BENCH_DPR ?? 3) });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(base + '/');
+  await page.getByRole('textbox', { name: 'Message' }).fill('Write a long answer');
+  await page.evaluate(() => {
+    const w = window;
+    w.__bench = { frames: 0, longTasks: [], running: true };
+    const loop = () => {
+      w.__bench.frames++;
+      if (w.__bench.running) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__bench.longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
+  const metric = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+  };
+  await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  const startWall = Date.now();
+  const framesAtStart = await page.evaluate(() => window.__bench.frames);
+
+  // Optional: CPU profile of a window in the middle of the stream (--profile).
+  if (process.argv.includes('--profile')) {
+    await new Promise((r) => setTimeout(r, (TOKENS / TPS) * 400));
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+    await new Promise((r) => setTimeout(r, 5000));
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const dts = profile.timeDeltas;
+    profile.samples.forEach((id, i) => {
+      const n = byId.get(id);
+      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (dts[i] ?? 0) / 1000);
+    });
+    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+    console.log('top self time (ms) over 5 s:');
+    for (const [k, v] of top) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+  }
+  // Optional: trace a window and sum main-thread event time by name (--trace).
+  if (process.argv.includes('--trace')) {
+    await new Promise((r) => setTimeout(r, (TOKENS / TPS) * 400));
+    const events = [];
+    cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
+    const finished = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+    await new Promise((r) => setTimeout(r, 3000));
+    await cdp.send('Tracing.end');
+    await finished;
+    const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+    const sums = new Map();
+    for (const e of events) {
+      if (!main || e.pid !== main.pid || e.tid !== main.tid || e.ph !== 'X' || !e.dur) continue;
+      sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
+    }
+    console.log('main-thread trace events over 3 s (inclusive ms, nested events overlap):');
+    for (const [k, v] of [...sums.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+  }
+  // Sample main-thread time and tokens sent every 250 ms until the stream ends.
+  const samples = [];
+  while (state.sent < tokens.length && Date.now() - startWall < (TOKENS / TPS) * 1000 * 3 + 30_000) {
+    const m = await metric();
+    samples.push({ sent: state.sent, task: m.TaskDuration, script: m.ScriptDuration, layout: m.LayoutDuration, style: m.RecalcStyleDuration });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const streamEndWall = state.lastSentAt || Date.now();
+  // Trail: until the app marks the message finished (everything revealed).
+  await page.waitForFunction(
+    () => {
+      const el = [...document.querySelectorAll('article[data-role="assistant"]')].pop();
+      return el && el.getAttribute('data-status') !== 'streaming';
+    },
+    null,
+    { timeout: 60_000, polling: 'raf' },
+  );
+  const revealedWall = Date.now();
+  const frames = (await page.evaluate(() => window.__bench.frames)) - framesAtStart;
+  const longTasks = await page.evaluate(() => window.__bench.longTasks);
+  const shownLen = await page.evaluate(() => document.querySelector('article[data-role="assistant"] .markdown')?.textContent?.length ?? 0);
+
+  const windowAt = (frac) => {
+    const lo = tokens.length * (frac - 0.05);
+    const hi = tokens.length * (frac + 0.05);
+    const inWin = samples.filter((s) => s.sent >= lo && s.sent <= hi);
+    if (inWin.length < 2) return null;
+    const a = inWin[0];
+    const b = inWin[inWin.length - 1];
+    const dt = b.sent - a.sent;
+    if (dt <= 0) return null;
+    const per = (k) => ((b[k] - a[k]) * 1000) / dt;
+    return { tokens: dt, task: per('task'), script: per('script'), layout: per('layout'), style: per('style') };
+  };
+  const w10 = windowAt(0.1);
+  const w90 = windowAt(0.9);
+  const streamSecs = (streamEndWall - startWall) / 1000;
+  const fmt = (v) => (v == null ? 'n/a' : v.toFixed(2));
+  const lines = [
+    `tokens: ${tokens.length} at ${TPS} tokens/s, CPU throttling ${THROTTLE}x, phone viewport 390x844 DPR 3`,
+    `stream duration: ${streamSecs.toFixed(1)} s; rendered text length: ${shownLen} chars`,
+    `frames per second while streaming: ${(frames / ((revealedWall - startWall) / 1000)).toFixed(1)}`,
+    `long tasks > 50 ms: ${longTasks.length} (total ${longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms, worst ${longTasks.length ? Math.max(...longTasks).toFixed(0) : 0} ms)`,
+    `main-thread time per token at 10%: ${fmt(w10?.task)} ms (script ${fmt(w10?.script)}, layout ${fmt(w10?.layout)}, style ${fmt(w10?.style)})`,
+    `main-thread time per token at 90%: ${fmt(w90?.task)} ms (script ${fmt(w90?.script)}, layout ${fmt(w90?.layout)}, style ${fmt(w90?.style)})`,
+    `reveal trails the stream at the end by: ${revealedWall - streamEndWall} ms`,
+  ];
+  console.log(lines.join('\n'));
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ lines, w10, w90, frames, longTasks }, null, 2));
+} catch (e) {
+  console.error(e);
+  exitCode = 1;
+} finally {
+  await browser.close();
+  server.close();
+}
+process.exit(exitCode);
