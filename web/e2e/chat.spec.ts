@@ -90,7 +90,10 @@ test('Stop saves exactly the text that was shown', async ({ page }) => {
 
 test('regenerate and edit create siblings, and navigation switches between them', async ({ page }) => {
   await openApp(page);
+  await sendPrompt(page, 'First question [short]');
+  await waitForDone(page);
   await sendPrompt(page, 'Say hello [short]');
+  await expect(page.locator('article[data-role="assistant"]')).toHaveCount(2);
   await waitForDone(page);
   const first = await shownText(page);
   const firstId = await lastAssistant(page).getAttribute('data-id');
@@ -107,21 +110,35 @@ test('regenerate and edit create siblings, and navigation switches between them'
   await page.reload();
   await expect(lastAssistant(page)).toHaveAttribute('data-id', firstId!);
 
-  // Edit the user message: a new user sibling with its own answer.
+  // Edit the second user message: a new user sibling with its own answer.
   const user = page.locator('article[data-role="user"]').last();
   await user.getByRole('button', { name: 'Edit message' }).click();
-  const editBox = user.getByRole('textbox', { name: 'Edit message' });
-  await editBox.fill('Say goodbye instead [short]');
+  await user.getByRole('textbox', { name: 'Edit message' }).fill('Say goodbye instead [short]');
   await user.getByRole('button', { name: 'Save & send' }).click();
+  await expect(page.locator('article[data-role="user"]').last().locator('.bubble')).toHaveText('Say goodbye instead [short]');
   await waitForDone(page);
+  await expect(page.locator('article[data-role="user"]')).toHaveCount(2);
   const editedUser = page.locator('article[data-role="user"]').last();
-  await expect(editedUser.locator('.bubble')).toHaveText('Say goodbye instead [short]');
   await expect(editedUser.locator('.sibling-count')).toHaveText('2/2');
   await editedUser.getByRole('button', { name: 'Previous version' }).click();
   await expect(page.locator('article[data-role="user"]').last().locator('.bubble')).toHaveText('Say hello [short]');
-  // Switching back to the first user message restores its deepest branch (its newest answer).
+  // Switching back to the earlier user message restores its deepest branch (its newest answer).
   await expect(lastAssistant(page)).toHaveAttribute('data-id', secondId!);
   await expect(lastAssistant(page).locator('.sibling-count')).toHaveText('2/2');
+});
+
+test('editing the first message creates a sibling of it', async ({ page }) => {
+  await openApp(page);
+  await sendPrompt(page, 'Original first message [short]');
+  await waitForDone(page);
+  const user = page.locator('article[data-role="user"]').first();
+  await user.getByRole('button', { name: 'Edit message' }).click();
+  await user.getByRole('textbox', { name: 'Edit message' }).fill('Edited first message [short]');
+  await user.getByRole('button', { name: 'Save & send' }).click();
+  await waitForDone(page);
+  await expect(page.locator('article[data-role="user"]')).toHaveCount(1);
+  await expect(page.locator('article[data-role="user"] .bubble')).toHaveText('Edited first message [short]');
+  await expect(page.locator('article[data-role="user"] .sibling-count')).toHaveText('2/2');
 });
 
 test('rename, search and delete a conversation', async ({ page }) => {

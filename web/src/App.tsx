@@ -237,6 +237,7 @@ export default function App() {
         const r = await api.sendMessage(c.id, { content, model: c.model || undefined });
         addMessages(c.id, [r.user_message, r.assistant_message], r.assistant_message.id);
         jumpToLatest();
+        composer.current?.focus();
         refreshList();
         return true;
       } catch (e) {
