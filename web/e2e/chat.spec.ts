@@ -211,6 +211,16 @@ test('scrolling up stops following; jump to latest resumes', async ({ page }) =>
   expect(await atBottom()).toBe(true);
   await page.waitForTimeout(400);
   expect(await atBottom()).toBe(true);
+  // Touch targets are at least 44x44 on phones.
+  if (test.info().project.name === 'phone') {
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll('main button, main select, main textarea')]
+        .map((el) => ({ el, r: el.getBoundingClientRect() }))
+        .filter(({ r }) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
+        .map(({ el, r }) => `${el.getAttribute('aria-label') ?? el.textContent} ${r.width}x${r.height}`),
+    );
+    expect(small).toEqual([]);
+  }
   // No horizontal scrolling of the page.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);

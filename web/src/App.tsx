@@ -373,13 +373,19 @@ export default function App() {
     [showToast],
   );
 
+  const menuBtn = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    if (!drawer) return;
+    if (!drawer || !isPhone) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setDrawer(false);
     window.addEventListener('keydown', onKey);
     document.getElementById('conv-search')?.focus();
-    return () => window.removeEventListener('keydown', onKey);
-  }, [drawer]);
+    const btn = menuBtn.current;
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      // Focus goes back where it came from (unless a conversation was opened).
+      if (document.activeElement === document.body || document.activeElement?.closest('.sidebar')) btn?.focus();
+    };
+  }, [drawer, isPhone]);
 
   const announce = useCallback((t: string) => setAnnouncement(t), []);
   const title = conv ? conv.title || 'New chat' : 'New chat';
@@ -407,7 +413,7 @@ export default function App() {
       {drawer && isPhone && <div className="scrim" aria-hidden="true" onClick={() => setDrawer(false)} />}
       <main className="chat" inert={isPhone && drawer}>
         <header className="chat-header">
-          <button type="button" className="icon-btn menu-btn" aria-label="Open conversation list" aria-expanded={drawer} onClick={() => setDrawer(true)}>
+          <button type="button" ref={menuBtn} className="icon-btn menu-btn" aria-label="Open conversation list" aria-expanded={drawer} onClick={() => setDrawer(true)}>
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
               <path d="M4 7h16M4 12h16M4 17h16" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
             </svg>
