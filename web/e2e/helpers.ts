@@ -5,9 +5,15 @@ export const isMock = process.env.E2E_MOCK === '1';
 export const lastAssistant = (page: Page) => page.locator('article[data-role="assistant"]').last();
 
 /** Opens the app on a fresh "new chat" screen. */
-export async function openApp(page: Page): Promise<void> {
+export async function openApp(page: Page, model: string | RegExp = /simulated/i): Promise<void> {
   await page.goto('/');
   await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+  // Pick the model for new chats (the simulated one unless told otherwise).
+  const picker = page.getByRole('combobox', { name: 'Model' });
+  await expect(picker).toBeVisible();
+  const values = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  const want = values.find((v) => (typeof model === 'string' ? v.includes(model) : model.test(v)));
+  if (want) await picker.selectOption(want);
 }
 
 /** Types a prompt and sends it with Enter. */

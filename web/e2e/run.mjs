@@ -31,6 +31,8 @@ if (!fs.existsSync(path.join(webRoot, 'index.html')) || process.env.E2E_BUILD ==
 
 let cmd;
 let cmdArgs;
+let fake = null;
+let fakeModels = false;
 if (mock) {
   cmd = process.execPath;
   cmdArgs = [path.join(webDir, 'e2e', 'mock-server.mjs'), '--port', '0', '--port-file', portFile, '--web-root', webRoot];
@@ -42,6 +44,37 @@ if (mock) {
   }
   cmd = bin;
   cmdArgs = ['--port', '0', '--port-file', portFile, '--data-dir', dataDir, '--web-root', webRoot];
+  // With the fake upstream available, add an OpenAI-compatible provider whose models fail
+  // once (HTTP 400) and then answer: the upstream-error test uses them.
+  const fakeBin = path.resolve(
+    webDir,
+    process.env.FAKE_UPSTREAM_BIN ?? path.join(path.dirname(bin), '..', '..', 'tools', 'fake-upstream', 'fake-upstream'),
+  );
+  if (fs.existsSync(fakeBin) && process.env.E2E_NO_FAKE !== '1') {
+    const fakePortFile = path.join(work, 'fake-port');
+    const flog = fs.openSync(path.join(work, 'fake-upstream.log'), 'w');
+    fake = spawn(fakeBin, ['--listen', '127.0.0.1:0', '--port-file', fakePortFile], { stdio: ['ignore', flog, flog] });
+    for (let i = 0; i < 100 && !(fs.existsSync(fakePortFile) && fs.readFileSync(fakePortFile, 'utf8').trim()); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const fport = fs.existsSync(fakePortFile) ? fs.readFileSync(fakePortFile, 'utf8').trim() : '';
+    if (fport) {
+      const models = ['desktop', 'phone'].map((k) => `"fake:status=400,fail_first=1,key=e2e-${k}-${Date.now()},tokens=40,delay_ms=15"`);
+      const toml = [
+        '[[providers]]',
+        'kind = "openai"',
+        'name = "fake"',
+        `base_url = "http://127.0.0.1:${fport}/v1"`,
+        'api_key = "e2e-test-key"',
+        `models = [${models.join(', ')}]`,
+        '',
+      ].join('\n');
+      const cfg = path.join(work, 'chatstream.toml');
+      fs.writeFileSync(cfg, toml);
+      cmdArgs.push('--config', cfg);
+      fakeModels = true;
+      console.log(`fake upstream (pid ${fake.pid}) on 127.0.0.1:${fport}`);
+    }
+  }
   if (process.env.CHATSTREAM_ARGS) cmdArgs.push(...process.env.CHATSTREAM_ARGS.split(' ').filter(Boolean));
 }
 
@@ -52,6 +85,13 @@ let exited = false;
 server.on('exit', () => (exited = true));
 
 function stopServer() {
+  if (fake && fake.exitCode === null && fake.pid) {
+    try {
+      process.kill(fake.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
   if (!exited && server.pid) {
     try {
       process.kill(server.pid, 'SIGTERM');
@@ -93,7 +133,7 @@ if (port === null) {
   const res = spawnSync('npx', ['playwright', 'test', '--workers=1', ...pwArgs], {
     cwd: webDir,
     stdio: 'inherit',
-    env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, E2E_MOCK: mock ? '1' : '', TMPDIR: work },
+    env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, E2E_MOCK: mock ? '1' : '', E2E_FAKE: fakeModels ? '1' : '', TMPDIR: work },
   });
   status = res.status ?? 1;
 }
