@@ -1,5 +1,5 @@
 // Parsing and validation of a POST /v1/chat/completions body into a provider request.
-// Pure code (no I/O). What is accepted, ignored or refused is documented in docs/gateway.md.
+// Pure code (no I/O). What is accepted, ignored or refused is documented in src/api/openai/README.md.
 #pragma once
 
 #include <string>
