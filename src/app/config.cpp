@@ -177,6 +177,9 @@ void add_options(Binder& b, Config& c) {
              "How often a growing answer is saved while it streams");
   b.duration("generation-grace", g.log_grace,
              "How long a finished generation's live log stays in memory for resumes");
+  b.duration("cancel-on-disconnect-after", g.cancel_unwatched_after,
+             "Cancel a generation nobody has watched for this long (0 = never; a refresh "
+             "resumes otherwise)");
   b.option("max-generations", g.max_concurrent, "Generations running at once (429 beyond)");
   b.option("max-message-bytes", g.max_message_bytes, "Largest user message (413 beyond)");
   b.option("context-budget-chars", g.context_budget_chars,

@@ -20,11 +20,11 @@ class table;
 namespace chatstream::app {
 
 struct GenerationSettings {
-  std::chrono::milliseconds persist_interval{250};                  // content flush to the store
-  std::chrono::milliseconds log_grace{std::chrono::minutes(5)};     // live log kept after the end
-  std::optional<std::chrono::milliseconds> cancel_unwatched_after;  // nobody watching for this long
-  std::size_t max_concurrent = 256;           // generations running at once, in total
-  std::size_t max_message_bytes = 100'000;    // user message content
+  std::chrono::milliseconds persist_interval{250};               // content flush to the store
+  std::chrono::milliseconds log_grace{std::chrono::minutes(5)};  // live log kept after the end
+  std::chrono::milliseconds cancel_unwatched_after{0};  // nobody watching for this long; 0 = never
+  std::size_t max_concurrent = 256;                     // generations running at once, in total
+  std::size_t max_message_bytes = 100'000;              // user message content
   std::size_t context_budget_chars = 48'000;  // history sent upstream (oldest turns dropped)
   bool auto_titles = true;                    // model-made titles (never for simulated)
 };

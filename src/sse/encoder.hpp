@@ -20,4 +20,9 @@ void append_comment(std::string& out, std::string_view text);
 // Appends a `retry:` field followed by a blank line (a reconnection hint for EventSource).
 void append_retry(std::string& out, std::chrono::milliseconds delay);
 
+// Appends `text` as a JSON string literal (with quotes). Escapes `"`, `\\` and control
+// characters; other bytes, UTF-8 included, are copied as they are (the caller passes valid
+// UTF-8). Fast path for runs of plain bytes: this sits on the per-token hot path.
+void append_json_string(std::string& out, std::string_view text);
+
 }  // namespace chatstream::sse

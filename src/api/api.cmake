@@ -1,0 +1,9 @@
+chatstream_add_library(chatstream_api
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/conversations.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/events.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/json.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/messages.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/routes.cpp
+  DEPS chatstream_http chatstream_generation chatstream_store chatstream_providers
+       chatstream_util Boost::json)

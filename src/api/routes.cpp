@@ -1,0 +1,52 @@
+#include "api/routes.hpp"
+
+#include <boost/json/array.hpp>
+
+#include "api/handlers.hpp"
+#include "api/json.hpp"
+#include "http/error.hpp"
+#include "providers/registry.hpp"
+#include "store/store.hpp"
+
+namespace chatstream::api {
+namespace json = boost::json;
+
+Reply list_models(ApiContext* ctx, http::Request) {
+  json::array models;
+  for (const auto& m : ctx->registry.models()) {
+    models.push_back(json::object{{"id", m.id},
+                                  {"name", m.display_name.empty() ? m.id : m.display_name},
+                                  {"provider", m.provider},
+                                  {"simulated", m.simulated}});
+  }
+  json::object out;
+  out["models"] = std::move(models);
+  out["default"] = ctx->registry.default_model();
+  co_return json_response(200, out);
+}
+
+Reply readiness(ApiContext* ctx, http::Request) {
+  if (co_await ctx->store.ping()) co_return json_response(200, json::object{{"status", "ready"}});
+  co_return http::json_error(503, "store_unavailable", "The history database does not answer.");
+}
+
+void add_routes(http::Router& router, ApiContext& ctx) {
+  using Fn = Reply (*)(ApiContext*, http::Request);
+  ApiContext* c = &ctx;
+  auto bind = [c](Fn fn) { return [c, fn](http::Request req) { return fn(c, std::move(req)); }; };
+  const http::RouteOptions json_body{.json_body = true, .name = {}};
+  router.add("GET", "/readyz", bind(readiness));
+  router.add("GET", "/api/models", bind(list_models));
+  router.add("GET", "/api/conversations", bind(list_conversations));
+  router.add("POST", "/api/conversations", bind(create_conversation), json_body);
+  router.add("GET", "/api/conversations/{cid}", bind(get_conversation));
+  router.add("PATCH", "/api/conversations/{cid}", bind(update_conversation), json_body);
+  router.add("DELETE", "/api/conversations/{cid}", bind(delete_conversation));
+  router.add("GET", "/api/conversations/{cid}/export", bind(export_conversation));
+  router.add("POST", "/api/conversations/{cid}/messages", bind(post_message), json_body);
+  router.add("POST", "/api/messages/{mid}/regenerate", bind(regenerate_message), json_body);
+  router.add("POST", "/api/messages/{mid}/cancel", bind(cancel_message), json_body);
+  router.add("GET", "/api/messages/{mid}/events", bind(message_events));
+}
+
+}  // namespace chatstream::api

@@ -1,0 +1,227 @@
+#include "generation/generation.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+#include "sse/encoder.hpp"
+
+namespace chatstream::generation {
+namespace asio = boost::asio;
+
+namespace {
+
+void append_field(std::string& out, std::string_view name, const std::optional<std::int64_t>& v) {
+  if (!v) return;
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(*v);
+}
+
+}  // namespace
+
+void append_delta_frame(std::string& out, std::uint64_t seq, std::string_view text) {
+  out += "event: delta\nid: ";
+  out += std::to_string(seq);
+  out += "\ndata: {\"text\":";
+  sse::append_json_string(out, text);
+  out += "}\n\n";
+}
+
+std::string terminal_frame(const Outcome& o) {
+  std::string data = "{\"status\":\"";
+  data += store::to_string(o.status);
+  data += "\",\"last_seq\":" + std::to_string(o.last_seq);
+  if (o.status == store::MessageStatus::error) {
+    data += ",\"message\":";
+    sse::append_json_string(data, o.error_message.value_or("The generation failed."));
+    data += ",\"code\":";
+    sse::append_json_string(data, o.error_code.value_or("generation_failed"));
+  }
+  if (o.finish_reason) {
+    data += ",\"finish_reason\":";
+    sse::append_json_string(data, *o.finish_reason);
+  }
+  if (o.prompt_tokens || o.completion_tokens) {
+    data += ",\"usage\":{\"prompt_tokens\":" + std::to_string(o.prompt_tokens.value_or(0)) +
+            ",\"completion_tokens\":" + std::to_string(o.completion_tokens.value_or(0)) + "}";
+  }
+  append_field(data, "ttft_ms", o.ttft_ms);
+  append_field(data, "duration_ms", o.duration_ms);
+  data += "}";
+  std::string frame;
+  sse::append_event(frame, o.status == store::MessageStatus::error ? "error" : "done", data);
+  return frame;
+}
+
+Generation::Generation(std::string message_id, std::string conversation_id, std::string user_id,
+                       asio::any_io_executor strand)
+    : message_id_(std::move(message_id)),
+      conversation_id_(std::move(conversation_id)),
+      user_id_(std::move(user_id)),
+      strand_(std::move(strand)),
+      unwatched_since_(Clock::now()) {}
+
+void Generation::append(std::string_view text) {
+  if (text.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (outcome_) return;
+    append_delta_frame(frames_, frame_end_.size() + 1, text);
+    frame_end_.push_back(frames_.size());
+    text_.append(text);
+    text_end_.push_back(text_.size());
+  }
+  wake_all();
+}
+
+void Generation::finish(Outcome outcome) {
+  {
+    std::lock_guard lock(mutex_);
+    if (outcome_) return;
+    terminal_ = terminal_frame(outcome);
+    outcome_ = std::move(outcome);
+    finished_at_ = Clock::now();
+  }
+  wake_all();
+}
+
+void Generation::wake_all() {
+  // Copy under the lock, call outside it: a waker may post, never re-enter us.
+  std::vector<std::function<void()>> wakers;
+  {
+    std::lock_guard lock(mutex_);
+    wakers.reserve(wakers_.size());
+    for (auto& [token, w] : wakers_) wakers.push_back(w);
+  }
+  for (auto& w : wakers) w();
+}
+
+bool Generation::read_frames(std::uint64_t& cursor, std::string& out) const {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t last = frame_end_.size();
+  if (cursor < last) {
+    std::size_t begin = cursor == 0 ? 0 : frame_end_[cursor - 1];
+    out.append(frames_, begin, frames_.size() - begin);
+    cursor = last;
+  }
+  if (outcome_ && cursor >= last) {
+    out += terminal_;
+    return false;
+  }
+  return true;
+}
+
+std::uint64_t Generation::subscribe(std::function<void()> waker) {
+  std::lock_guard lock(mutex_);
+  auto token = next_token_++;
+  wakers_.emplace_back(token, std::move(waker));
+  unwatched_since_.reset();
+  return token;
+}
+
+void Generation::unsubscribe(std::uint64_t token) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(wakers_, [token](const auto& w) { return w.first == token; });
+  if (wakers_.empty()) unwatched_since_ = Clock::now();
+}
+
+std::uint64_t Generation::last_seq() const {
+  std::lock_guard lock(mutex_);
+  return frame_end_.size();
+}
+
+bool Generation::finished() const {
+  std::lock_guard lock(mutex_);
+  return outcome_.has_value();
+}
+
+std::optional<Outcome> Generation::outcome() const {
+  std::lock_guard lock(mutex_);
+  return outcome_;
+}
+
+std::string Generation::text() const {
+  std::lock_guard lock(mutex_);
+  return text_;
+}
+
+std::string Generation::text_up_to(std::uint64_t seq) const {
+  std::lock_guard lock(mutex_);
+  if (seq == 0) return {};
+  seq = std::min<std::uint64_t>(seq, text_end_.size());
+  return text_.substr(0, text_end_[seq - 1]);
+}
+
+std::size_t Generation::subscriber_count() const {
+  std::lock_guard lock(mutex_);
+  return wakers_.size();
+}
+
+std::optional<Generation::Clock::time_point> Generation::unwatched_since() const {
+  std::lock_guard lock(mutex_);
+  return unwatched_since_;
+}
+
+std::optional<Generation::Clock::time_point> Generation::finished_at() const {
+  std::lock_guard lock(mutex_);
+  return finished_at_;
+}
+
+std::optional<std::uint64_t> Generation::cancel_shown() const {
+  std::lock_guard lock(mutex_);
+  return cancel_shown_;
+}
+
+store::MessageStatus Generation::cancel_status() const {
+  std::lock_guard lock(mutex_);
+  return cancel_status_;
+}
+
+void Generation::request_cancel(std::optional<std::uint64_t> shown, store::MessageStatus status) {
+  {
+    std::lock_guard lock(mutex_);
+    if (outcome_ || cancel_requested_.load()) return;
+    cancel_shown_ = shown;
+    cancel_status_ = status;
+  }
+  cancel_requested_.store(true);
+  asio::post(strand_, [self = shared_from_this()] {
+    self->cancel_signal_.emit(asio::cancellation_type::terminal);
+  });
+}
+
+asio::awaitable<bool> Generation::wait_finished(std::chrono::milliseconds timeout) {
+  struct Waiter {
+    explicit Waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    bool woken = false;  // on the waiting coroutine's executor only
+  };
+  auto ex = co_await asio::this_coro::executor;
+  auto waiter = std::make_shared<Waiter>(ex);
+  waiter->timer.expires_after(timeout);
+  auto token = subscribe([weak = std::weak_ptr<Waiter>(waiter), ex] {
+    asio::post(ex, [weak] {
+      if (auto w = weak.lock()) {
+        w->woken = true;
+        w->timer.cancel();
+      }
+    });
+  });
+  while (!finished() && std::chrono::steady_clock::now() < waiter->timer.expiry()) {
+    if (waiter->woken) {
+      waiter->woken = false;
+      continue;
+    }
+    co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  unsubscribe(token);
+  co_return finished();
+}
+
+}  // namespace chatstream::generation
