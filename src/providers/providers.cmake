@@ -10,5 +10,8 @@ chatstream_add_library(chatstream_providers
     ${CHATSTREAM_PROVIDERS_DIR}/http/connect.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/http/exchange.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/http/client.cpp
-  DEPS Boost::headers Boost::url OpenSSL::SSL OpenSSL::Crypto tomlplusplus::tomlplusplus spdlog::spdlog
+    ${CHATSTREAM_PROVIDERS_DIR}/wire_request.cpp
+    ${CHATSTREAM_PROVIDERS_DIR}/http_provider.cpp
+    ${CHATSTREAM_PROVIDERS_DIR}/registry.cpp
+  DEPS chatstream_dialect Boost::headers Boost::json Boost::url OpenSSL::SSL OpenSSL::Crypto tomlplusplus::tomlplusplus spdlog::spdlog
        Threads::Threads)
