@@ -378,7 +378,8 @@ export default function App() {
     if (!drawer || !isPhone) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setDrawer(false);
     window.addEventListener('keydown', onKey);
-    document.getElementById('conv-search')?.focus();
+    // Focus the first control, not the search field (that would pop up the keyboard).
+    document.querySelector<HTMLButtonElement>('.sidebar .new-chat')?.focus();
     const btn = menuBtn.current;
     return () => {
       window.removeEventListener('keydown', onKey);

@@ -81,6 +81,13 @@ export function Sidebar(p: Props) {
   return (
     <nav className="sidebar-inner" aria-label="Conversations">
       <div className="sidebar-top">
+        <div className="brand" aria-hidden="true">
+          <svg viewBox="0 0 32 32" width="24" height="24">
+            <rect width="32" height="32" rx="8" fill="currentColor" />
+            <path d="M8 11h16M8 16h12M8 21h8" stroke="var(--bg)" strokeWidth="2.5" strokeLinecap="round" />
+          </svg>
+          chatstream
+        </div>
         <button type="button" className="btn primary new-chat" onClick={p.onNew}>
           + New chat
         </button>
