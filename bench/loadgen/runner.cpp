@@ -148,6 +148,7 @@ void Runner::Impl::on_tokens(Unit& u, Sub& s, std::size_t n, Clock::time_point n
   auto slot = static_cast<std::size_t>(seconds(now - res.t0) / opt.timeline_step_s);
   res.timeline[std::min(slot, res.timeline.size() - 1)] += n;
   std::uint64_t total = s.scanner.counters().tokens;
+  if (total == n) res.ttft.add(micros(now - u.start));
   if (s.awaiting_catchup) {
     if (s.scanner.counters().last_id >= s.catch_target || s.scanner.counters().done) {
       s.awaiting_catchup = false;
@@ -157,11 +158,7 @@ void Runner::Impl::on_tokens(Unit& u, Sub& s, std::size_t n, Clock::time_point n
     s.last_token = now;
     return;
   }
-  if (total == n) {
-    res.ttft.add(micros(now - u.start));
-  } else {
-    res.gap.add(micros(now - s.last_token));
-  }
+  if (total != n) res.gap.add(micros(now - s.last_token));
   for (std::size_t i = 1; i < n && total > 1; ++i) res.gap.add(0);
   s.last_token = now;
 }

@@ -121,6 +121,7 @@ def main():
     env.loadgen = os.path.join(args.build, "bench/loadgen/loadgen")
     env.fake_upstream = os.path.join(args.build, "tools/fake-upstream/fake-upstream")
     env.chatstream = os.path.join(args.build, "src/app/chatstream")
+    env.tag = "probe"
     env.nofile = raise_nofile()
     env.max_streams = min(10000, (env.nofile - 200) // 2 // 100 * 100)
     env.out_dir = os.path.join(env.root, "build", "bench-results", time.strftime("%Y%m%d-%H%M%S"))

@@ -35,7 +35,7 @@ def s3(env, quick):
     runs = []
     for lv in slow_levels(env, [1000] if quick else [1000, 5000, 10000]):
         n = lv["level"]
-        ramp = max(1.0, n / 2000)
+        ramp = max(1.0, n / 1000)  # 1,000 new streams per second
         tokens = int(math.ceil(ramp)) + 6
         lv["args"] = ["-c", n, "-n", n, "-t", tokens, "--delay-ms", 1000, "--ramp", ramp,
                       "--idle-timeout", 20]
@@ -49,7 +49,7 @@ def scale(env, quick):
     for lv in slow_levels(env, [100, 1000] if quick else [100, 1000, 10000]):
         n = lv["level"]
         delay = max(1, int(n * 1000 / RATE_SCALE))
-        ramp = max(1.0, n / 2000)
+        ramp = max(1.0, n / 1000)  # 1,000 new streams per second
         tokens = int(math.ceil((ramp + 8.0) * 1000 / delay)) + 1
         lv["args"] = ["-c", n, "-n", n, "-t", tokens, "--delay-ms", delay, "--ramp", ramp,
                       "--idle-timeout", 20]
@@ -103,6 +103,7 @@ def run_loadgen(env, subject, args, tag):
 
 def run_one(env, subject, level, tag):
     """One measured run of `subject` at `level`; returns a flat dict of metrics."""
+    env.tag = tag
     subject.start()
     try:
         time.sleep(0.3)

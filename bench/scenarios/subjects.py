@@ -32,6 +32,9 @@ class Subject:
             self.proc.stop()
             self.proc = None
         if self.dir is not None:
+            err = os.path.join(self.dir, "error.log")
+            if os.path.exists(err):
+                shutil.copy(err, os.path.join(self.env.logs, f"{self.name}-{self.env.tag}.error.log"))
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
 
