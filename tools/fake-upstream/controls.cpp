@@ -193,7 +193,13 @@ bool apply_query_controls(Controls& c, std::string_view query) {
     if (item.empty()) continue;
     auto eq = item.find('=');
     std::string_view value = eq == std::string_view::npos ? "1" : item.substr(eq + 1);
-    if (!apply_control(c, item.substr(0, eq), value)) return false;
+    Controls probe = c;  // unknown query parameters (api-version=…) are not controls
+    if (apply_control(probe, item.substr(0, eq), value)) {
+      c = std::move(probe);
+    } else if (probe.error.find("unknown control") == std::string::npos) {
+      c.error = probe.error;
+      return false;
+    }
   }
   return true;
 }

@@ -56,7 +56,8 @@ bool apply_model_controls(Controls& c, std::string_view model);
 // itself carries a whole list. Returns true if the header was not a control or was applied.
 bool apply_header_control(Controls& c, std::string_view name, std::string_view value);
 
-// Apply a URL query string `a=1&b=2` (percent-decoding is not needed for controls).
+// Apply a URL query string `a=1&b=2` (percent-decoding is not needed for controls). Unknown
+// names are ignored here (clients add their own parameters); bad values are errors.
 bool apply_query_controls(Controls& c, std::string_view query);
 
 }  // namespace chatstream::fake_upstream

@@ -140,6 +140,7 @@ asio::awaitable<void> respond_chat(Transport& t, ServerState& s, Exchange& x) {
 void prepare_exchange(Exchange& x) {
   const Request& r = x.req;
   x.keep_alive = r.keep_alive;
+  x.result.status = 0;  // nothing sent yet
   x.route = Route::not_found;
   x.provider = r.path.rfind("/api/", 0) == 0 ? Provider::ollama : Provider::openai;
   for (const auto& e : kRoutes) {

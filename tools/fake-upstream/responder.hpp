@@ -41,7 +41,6 @@ struct Exchange {
   bool responded = false;  // the responder finished and filled `result`
   bool peer_gone = false;  // the watcher saw EOF/reset from the client
   std::chrono::system_clock::time_point peer_gone_at{};
-  std::string scratch;  // the watcher's read buffer
 };
 
 // Fills route, provider, chat fields and controls from the request (no I/O).

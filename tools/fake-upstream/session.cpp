@@ -17,30 +17,12 @@ namespace {
 
 using namespace boost::asio::experimental::awaitable_operators;
 
-constexpr std::size_t kWatchChunk = 1024;
-constexpr std::size_t kMaxPipelined = 1024 * 1024;
-
 // Ends when the client closes or resets the connection (sets x.peer_gone), or when cancelled.
-// Bytes that arrive meanwhile (a pipelined request) are kept in `inbuf`.
 asio::awaitable<void> watch_peer(Transport& t, std::string& inbuf, Exchange& x) {
-  for (;;) {
-    x.scratch.resize(kWatchChunk);
-    const IoResult r = co_await t.read_some(asio::buffer(x.scratch));
-    inbuf.append(x.scratch.data(), r.n);
-    if (r.ec) {
-      if (r.ec != asio::error::operation_aborted && r.ec != asio::error::bad_descriptor) {
-        x.peer_gone = true;
-        x.peer_gone_at = std::chrono::system_clock::now();
-      }
-      co_return;
-    }
-    if (inbuf.size() > kMaxPipelined) {
-      // Stop reading (backpressure) but stay cancellable.
-      asio::steady_timer park(co_await asio::this_coro::executor);
-      park.expires_at(asio::steady_timer::time_point::max());
-      co_await park.async_wait(asio::as_tuple(asio::use_awaitable));
-      co_return;
-    }
+  const boost::system::error_code ec = co_await t.watch_peer(inbuf);
+  if (ec && ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor) {
+    x.peer_gone = true;
+    x.peer_gone_at = std::chrono::system_clock::now();
   }
 }
 

@@ -32,6 +32,10 @@ class Transport {
   // Abortive close: SO_LINGER {on, 0} then close, so the peer sees a TCP RST.
   virtual void reset() = 0;
   virtual bool is_tls() const = 0;
+  // Completes when the peer has closed or reset the connection (returns that error), or with
+  // operation_aborted when cancelled. Bytes the peer sends meanwhile are appended to `inbuf`
+  // (TCP) or left in the socket (TLS, see transport_tls.cpp).
+  virtual asio::awaitable<boost::system::error_code> watch_peer(std::string& inbuf) = 0;
 };
 
 std::unique_ptr<Transport> make_tcp_transport(asio::ip::tcp::socket socket);

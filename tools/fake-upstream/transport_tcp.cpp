@@ -1,4 +1,5 @@
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -36,6 +37,24 @@ class TcpTransport final : public Transport {
   }
 
   bool is_tls() const override { return false; }
+
+  asio::awaitable<boost::system::error_code> watch_peer(std::string& inbuf) override {
+    constexpr std::size_t kChunk = 1024;
+    constexpr std::size_t kMaxPipelined = 1024 * 1024;
+    std::string scratch(kChunk, '\0');
+    for (;;) {
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), kTuple);
+      inbuf.append(scratch.data(), n);
+      if (ec) co_return ec;
+      if (inbuf.size() > kMaxPipelined) {
+        // Stop reading (backpressure) but stay cancellable.
+        asio::steady_timer park(socket_.get_executor());
+        park.expires_at(asio::steady_timer::time_point::max());
+        auto [wait_ec] = co_await park.async_wait(kTuple);
+        co_return wait_ec ? wait_ec : asio::error::operation_aborted;
+      }
+    }
+  }
 
  private:
   asio::ip::tcp::socket socket_;

@@ -5,11 +5,15 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <memory>
 #include <stdexcept>
 
@@ -78,6 +82,33 @@ class TlsTransport final : public Transport {
   }
 
   bool is_tls() const override { return true; }
+
+  // Watches the TCP socket underneath without touching the TLS engine: a TLS read pending
+  // beside a write could stall the write (if the engine asks the write for input, Asio makes it
+  // wait for the pending read, which may never complete). EOF and reset are seen with a peek; if
+  // the peer sent bytes (close_notify, a pipelined request) they stay queued and POLLRDHUP tells a
+  // FIN behind them.
+  asio::awaitable<boost::system::error_code> watch_peer(std::string&) override {
+    auto& sock = stream_.next_layer();
+    asio::steady_timer pause(sock.get_executor());
+    for (;;) {
+      auto [ec] = co_await sock.async_wait(asio::socket_base::wait_read, kTuple);
+      if (ec) co_return ec;
+      char byte = 0;
+      const ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0) co_return asio::error::eof;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        co_return boost::system::error_code(errno, boost::system::system_category());
+      if (n > 0) {
+        pollfd pfd{sock.native_handle(), POLLRDHUP, 0};
+        if (::poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+          co_return asio::error::eof;
+        pause.expires_after(std::chrono::milliseconds(10));
+        auto [wait_ec] = co_await pause.async_wait(kTuple);
+        if (wait_ec) co_return wait_ec;
+      }
+    }
+  }
 
  private:
   ssl::stream<asio::ip::tcp::socket> stream_;
