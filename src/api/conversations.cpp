@@ -135,10 +135,9 @@ Reply delete_conversation(ApiContext* ctx, http::Request req) {
   std::string id(req.param("cid"));
   if (!util::is_valid_id(id)) co_return not_found("Conversation");
   auto user = user_of(req);
-  // Stop what is still generating in it: nobody can watch it any more.
+  // Stop what is still generating in it and drop live logs: nobody can watch them any more.
   for (const auto& m : co_await ctx->store.list_messages(user, id)) {
-    if (m.status != store::MessageStatus::streaming) continue;
-    if (auto g = ctx->hub.find(m.id)) g->request_cancel(std::nullopt);
+    if (m.role == store::Role::assistant) ctx->hub.discard(m.id);
   }
   if (!co_await ctx->store.delete_conversation(user, id)) co_return not_found("Conversation");
   http::Response r;

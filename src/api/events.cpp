@@ -17,7 +17,9 @@ LiveEventSource::LiveEventSource(std::shared_ptr<generation::Generation> g, std:
                                  std::string prefix)
     : generation_(std::move(g)), cursor_(after), prefix_(std::move(prefix)) {}
 
-LiveEventSource::~LiveEventSource() { on_close(); }
+LiveEventSource::~LiveEventSource() {
+  on_close();
+}
 
 void LiveEventSource::set_waker(Waker waker) {
   if (token_ == 0) token_ = generation_->subscribe(std::move(waker));
@@ -57,8 +59,8 @@ std::optional<std::uint64_t> resume_point(const http::Request& req, bool& malfor
 
 generation::Outcome outcome_of(const store::Message& m) {
   generation::Outcome o;
-  o.status = m.status == store::MessageStatus::streaming ? store::MessageStatus::interrupted
-                                                         : m.status;
+  o.status =
+      m.status == store::MessageStatus::streaming ? store::MessageStatus::interrupted : m.status;
   o.finish_reason = m.finish_reason;
   o.prompt_tokens = m.prompt_tokens;
   o.completion_tokens = m.completion_tokens;

@@ -76,8 +76,8 @@ std::variant<json::object, http::Response> parse_object_body(const http::Request
   boost::system::error_code ec;
   json::value v = json::parse(req.body, ec);
   if (ec) {
-    return http::json_error(400, "invalid_json", "The request body is not valid JSON: " +
-                                                     ec.message());
+    return http::json_error(400, "invalid_json",
+                            "The request body is not valid JSON: " + ec.message());
   }
   if (!v.is_object()) {
     return http::json_error(400, "invalid_json", "The request body must be a JSON object.");
@@ -95,9 +95,9 @@ std::optional<http::Response> optional_string(const json::object& body, std::str
   }
   const auto& s = it->value().as_string();
   if (s.size() > max_bytes) {
-    return http::json_error(413, "field_too_long",
-                            std::string(field) + " is longer than " + std::to_string(max_bytes) +
-                                " bytes.");
+    return http::json_error(
+        413, "field_too_long",
+        std::string(field) + " is longer than " + std::to_string(max_bytes) + " bytes.");
   }
   out = std::string(s);
   return std::nullopt;
@@ -119,7 +119,9 @@ std::optional<http::Response> optional_count(const json::object& body, std::stri
   return std::nullopt;
 }
 
-std::string user_of(const http::Request&) { return std::string(store::default_user_id); }
+std::string user_of(const http::Request&) {
+  return std::string(store::default_user_id);
+}
 
 http::Response not_found(std::string_view what) {
   return http::json_error(404, "not_found", std::string(what) + " not found.");

@@ -1,6 +1,6 @@
 // Message handlers: send (starts a generation), regenerate (a new sibling answer), cancel.
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 #include "api/handlers.hpp"
 #include "api/json.hpp"
@@ -56,8 +56,8 @@ store::Message new_assistant_message(const providers::ResolvedModel& model,
 
 // Builds the context from the branch ending at `leaf_id` and starts the generation.
 boost::asio::awaitable<void> start_generation(ApiContext* ctx, std::string user,
-                                              store::Conversation conversation,
-                                              std::string leaf_id, store::Message assistant,
+                                              store::Conversation conversation, std::string leaf_id,
+                                              store::Message assistant,
                                               providers::ResolvedModel model) {
   auto branch = co_await ctx->store.get_branch(user, leaf_id);
   auto request = generation::build_chat_request(branch, conversation.system_prompt,
@@ -104,12 +104,14 @@ Reply post_message(ApiContext* ctx, http::Request req) {
   if (!conversation) co_return not_found("Conversation");
   auto model = pick_model(*ctx, model_name, conversation->model);
   if (!model) {
-    co_return http::json_error(422, "model_not_found",
-                               "Unknown model \"" + model_name.value_or(conversation->model) +
-                                   "\". See GET /api/models.");
+    co_return http::json_error(
+        422, "model_not_found",
+        "Unknown model \"" + model_name.value_or(conversation->model) + "\". See GET /api/models.");
   }
-  // Default: continue the branch the user is on.
-  std::optional<std::string> parent = parent_id ? parent_id : conversation->current_leaf_id;
+  // Default: continue the branch the user is on; an explicit null starts a new root.
+  const bool explicit_root = body.contains("parent_id") && body.at("parent_id").is_null();
+  std::optional<std::string> parent =
+      parent_id || explicit_root ? parent_id : conversation->current_leaf_id;
   if (parent) {
     auto p = co_await ctx->store.get_message(user, *parent);
     if (!p || p->conversation_id != cid || p->role == store::Role::user) {

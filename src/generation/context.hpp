@@ -16,8 +16,7 @@ namespace chatstream::generation {
 // always kept). `dropped` (optional) receives how many messages were left out.
 providers::ChatRequest build_chat_request(const std::vector<store::Message>& branch,
                                           const std::string& system_prompt,
-                                          std::size_t budget_chars,
-                                          std::size_t* dropped = nullptr);
+                                          std::size_t budget_chars, std::size_t* dropped = nullptr);
 
 // A conversation title from the first user message: its first line, whitespace collapsed,
 // cut at a word boundary to at most `max_chars` characters (UTF-8 safe), with "…" when cut.

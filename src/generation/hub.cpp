@@ -1,5 +1,6 @@
 #include "generation/hub.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 
@@ -21,7 +21,10 @@ namespace asio = boost::asio;
 struct GenerationHub::State : std::enable_shared_from_this<GenerationHub::State> {
   State(asio::any_io_executor ex, store::Store& s, HubSettings hs,
         std::shared_ptr<spdlog::logger> l)
-      : executor(std::move(ex)), store(s), settings(hs), logger(std::move(l)),
+      : executor(std::move(ex)),
+        store(s),
+        settings(hs),
+        logger(std::move(l)),
         sweep_timer(asio::make_strand(executor)) {}
 
   asio::any_io_executor executor;
@@ -99,8 +102,8 @@ void GenerationHub::release_reservation() {
 
 std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
   auto strand = asio::make_strand(state_->executor);
-  auto g = std::make_shared<Generation>(params.message_id, params.conversation_id,
-                                        params.user_id, strand);
+  auto g = std::make_shared<Generation>(params.message_id, params.conversation_id, params.user_id,
+                                        strand);
   {
     std::lock_guard lock(state_->mutex);
     state_->live[params.message_id] = g;
@@ -113,9 +116,9 @@ std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
                  [weak = std::weak_ptr<State>(state_)](std::size_t n) {
                    if (auto s = weak.lock()) s->deltas.fetch_add(n, std::memory_order_relaxed);
                  }};
-  asio::co_spawn(strand, run_generation(g, std::move(params.model), std::move(params.request),
-                                        std::move(ctx)),
-                 asio::detached);
+  asio::co_spawn(
+      strand, run_generation(g, std::move(params.model), std::move(params.request), std::move(ctx)),
+      asio::detached);
   return g;
 }
 
@@ -123,6 +126,18 @@ std::shared_ptr<Generation> GenerationHub::find(const std::string& message_id) c
   std::lock_guard lock(state_->mutex);
   auto it = state_->live.find(message_id);
   return it == state_->live.end() ? nullptr : it->second;
+}
+
+void GenerationHub::discard(const std::string& message_id) {
+  std::shared_ptr<Generation> g;
+  {
+    std::lock_guard lock(state_->mutex);
+    auto it = state_->live.find(message_id);
+    if (it == state_->live.end()) return;
+    g = std::move(it->second);
+    state_->live.erase(it);
+  }
+  g->request_cancel(std::nullopt);
 }
 
 std::size_t GenerationHub::running() const {

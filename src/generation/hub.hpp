@@ -69,6 +69,8 @@ class GenerationHub {
   // The live generation of a message (running or in its grace period), if any.
   std::shared_ptr<Generation> find(const std::string& message_id) const;
   std::size_t running() const;
+  // Cancels the message's generation if it runs and forgets its live log (e.g. deleted).
+  void discard(const std::string& message_id);
   HubStats stats() const;
 
   // Starts the periodic sweep (grace-period eviction, unwatched cancellation).

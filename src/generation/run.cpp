@@ -1,5 +1,6 @@
 #include "generation/run.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <variant>
 
@@ -136,8 +136,8 @@ asio::awaitable<void> run_generation(std::shared_ptr<Generation> g, providers::R
                               asio::bind_cancellation_slot(g->cancel_slot(), asio::use_awaitable));
     } catch (const std::exception& e) {
       if (!collected->error) {
-        collected->error = providers::StreamError{providers::ErrorKind::protocol, "internal",
-                                                  e.what(), 0, "internal_error", false};
+        collected->error = providers::StreamError{
+            providers::ErrorKind::protocol, "internal", e.what(), 0, "internal_error", false};
       }
     }
   }

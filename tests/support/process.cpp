@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -120,17 +121,15 @@ ChatstreamServer::ChatstreamServer(std::vector<std::string> extra_args,
   data_dir_ = dir_.path() / "data";
   fs::create_directories(data_dir_);
   auto port_file = dir_.path() / "port";
-  std::vector<std::string> argv = {built_program("src/app/chatstream").string(),
-                                   "--port",
-                                   "0",
-                                   "--port-file",
-                                   port_file.string(),
-                                   "--data-dir",
-                                   data_dir_.string(),
-                                   "--web-root",
-                                   (dir_.path() / "web").string(),
-                                   "--threads",
-                                   "2"};
+  std::vector<std::string> argv = {built_program("src/app/chatstream").string(), "--port", "0",
+                                   "--port-file", port_file.string()};
+  // Defaults a test may override by passing the option itself.
+  auto given = [&extra_args](std::string_view opt) {
+    return std::find(extra_args.begin(), extra_args.end(), opt) != extra_args.end();
+  };
+  if (!given("--data-dir")) argv.insert(argv.end(), {"--data-dir", data_dir_.string()});
+  if (!given("--web-root")) argv.insert(argv.end(), {"--web-root", web_root().string()});
+  if (!given("--threads")) argv.insert(argv.end(), {"--threads", "2"});
   for (auto& a : extra_args) argv.push_back(std::move(a));
   process_ = std::make_unique<Process>(argv, dir_.path() / "server.log", std::move(extra_env));
   auto port = wait_for_port_file(port_file, std::chrono::seconds(20), process_.get());

@@ -65,6 +65,7 @@ class ChatstreamServer {
                             std::vector<std::string> extra_env = {});
   unsigned short port() const { return port_; }
   Process& process() { return *process_; }
+  // The data directory this server was started with (the default one unless overridden).
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::filesystem::path web_root() const { return dir_.path() / "web"; }
   std::string log() const { return process_->log(); }

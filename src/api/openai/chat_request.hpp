@@ -1,5 +1,6 @@
 // Parsing and validation of a POST /v1/chat/completions body into a provider request.
-// Pure code (no I/O). What is accepted, ignored or refused is documented in src/api/openai/README.md.
+// Pure code (no I/O). What is accepted, ignored or refused is documented in
+// src/api/openai/README.md.
 #pragma once
 
 #include <string>

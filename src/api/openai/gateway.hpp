@@ -8,6 +8,7 @@
 //   gw->list_models = api::openai::registry_models(registry);
 //   gw->executor = ioc.get_executor();
 //   gw->logger = logger;
+//   gw->store = store.get();  // for --gateway-history
 //   api::openai::add_routes(router, gw);
 #pragma once
 
@@ -35,6 +36,9 @@ class table;
 
 namespace spdlog {
 class logger;
+}
+namespace chatstream::store {
+class Store;
 }
 
 namespace chatstream::api::openai {
@@ -79,7 +83,9 @@ struct GatewayContext {
   // Where upstream streams run (each on its own strand). Empty: the request's executor.
   boost::asio::any_io_executor executor;
   std::shared_ptr<spdlog::logger> logger;  // may be null
-  std::int64_t created = 0;                // `created` of /v1/models entries; 0: time of add_routes
+  // Where exchanges are saved when config.history is on (must outlive the server); may be null.
+  store::Store* store = nullptr;
+  std::int64_t created = 0;  // `created` of /v1/models entries; 0: time of add_routes
 };
 
 // Adapters over the provider registry (which must outlive the routes).

@@ -12,6 +12,7 @@
 #include "api/openai/completion.hpp"
 #include "api/openai/errors.hpp"
 #include "api/openai/gateway.hpp"
+#include "api/openai/history.hpp"
 #include "api/openai/stream_relay.hpp"
 #include "sse/encoder.hpp"
 
@@ -46,11 +47,14 @@ void log_failure(const GatewayContext& ctx, const http::Request& req,
 
 asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, http::Request req,
                                          providers::ResolvedModel resolved,
-                                         ParsedChatRequest parsed, ChunkIdentity identity) {
+                                         ParsedChatRequest parsed, ChunkIdentity identity,
+                                         std::shared_ptr<HistoryCapture> history) {
   CompletionBuilder builder(std::move(identity), ctx->config.reasoning_content);
-  co_await resolved.provider->stream_chat(
-      std::move(parsed.request),
-      [&builder](providers::Event&& event) { builder.add(std::move(event)); });
+  co_await resolved.provider->stream_chat(std::move(parsed.request),
+                                          [&builder, history](providers::Event&& event) {
+                                            if (history) history->add(event);
+                                            builder.add(std::move(event));
+                                          });
   if (!builder.finished()) {
     providers::StreamError missing;
     missing.kind = providers::ErrorKind::protocol;
@@ -69,12 +73,18 @@ asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, ht
 
 asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http::Request req,
                                        providers::ResolvedModel resolved, ParsedChatRequest parsed,
-                                       ChunkIdentity identity) {
+                                       ChunkIdentity identity,
+                                       std::shared_ptr<HistoryCapture> history) {
+  StreamRelay::Observer observer;
+  if (history) {
+    observer = [history](const providers::Event& event) { history->add(event); };
+  }
   asio::any_io_executor base = ctx->executor;
   if (!base) base = co_await asio::this_coro::executor;
   auto relay = std::make_shared<StreamRelay>(
       asio::make_strand(base),
-      ChunkEncoder(std::move(identity), parsed.include_usage, ctx->config.reasoning_content));
+      ChunkEncoder(std::move(identity), parsed.include_usage, ctx->config.reasoning_content),
+      std::move(observer));
   auto early = co_await StreamRelay::start(relay, std::move(resolved.provider),
                                            std::move(parsed.request), ctx->config.first_event_wait);
   if (early) {
@@ -103,12 +113,19 @@ asio::awaitable<http::Response> chat_completions(std::shared_ptr<GatewayContext>
                        parsed.model, resolved->provider->name(), resolved->model, parsed.stream,
                        req.request_id);
   }
+  std::shared_ptr<HistoryCapture> history;
+  if (ctx->config.history && ctx->store != nullptr) {
+    asio::any_io_executor ex = ctx->executor;
+    if (!ex) ex = co_await asio::this_coro::executor;
+    history = std::make_shared<HistoryCapture>(*ctx->store, ex, ctx->logger, parsed.model,
+                                               resolved->provider->name(), parsed.request);
+  }
   if (parsed.stream) {
     co_return co_await stream(std::move(ctx), std::move(req), std::move(*resolved),
-                              std::move(parsed), std::move(identity));
+                              std::move(parsed), std::move(identity), std::move(history));
   }
   co_return co_await complete(std::move(ctx), std::move(req), std::move(*resolved),
-                              std::move(parsed), std::move(identity));
+                              std::move(parsed), std::move(identity), std::move(history));
 }
 
 void append_model(std::string& out, const providers::ModelInfo& model, std::int64_t created) {
