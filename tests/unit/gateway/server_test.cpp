@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 
 #include <thread>
@@ -13,7 +15,9 @@
 #include "fake_provider.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
+#include "store/store.hpp"
 #include "support/http_client.hpp"
+#include "support/process.hpp"
 
 namespace chatstream::api::openai {
 namespace {
@@ -32,7 +36,7 @@ std::shared_ptr<ScriptedProvider> hello_provider() {
 
 class GatewayServer : public ::testing::Test {
  protected:
-  void start(std::vector<std::string> token_hashes = {}) {
+  void start(std::vector<std::string> token_hashes = {}, store::Store* store = nullptr) {
     providers_["hello"] = hello_provider();
     providers_["stall"] = std::make_shared<ScriptedProvider>(
         std::vector<testing::Step>{{providers::TextDelta{"tick"}}}, 60s);
@@ -57,6 +61,8 @@ class GatewayServer : public ::testing::Test {
     };
     ctx->executor = ioc_.get_executor();
     ctx->created = 1700000000;
+    ctx->store = store;
+    ctx->config.history = store != nullptr;
     add_routes(router_, ctx);
     http::ServerConfig config;
     config.port = 0;
@@ -208,6 +214,48 @@ TEST_F(GatewayServer, ClientDisconnectCancelsTheUpstream) {
   }
   EXPECT_EQ(provider->cancelled.load(), 1);
   EXPECT_EQ(provider->finished.load(), 0);
+}
+
+// Runs a store call to completion on its own io_context (the store works on its own thread).
+template <class T>
+T wait_store(boost::asio::awaitable<T> op) {
+  asio::io_context ioc;
+  auto future = asio::co_spawn(ioc, std::move(op), asio::use_future);
+  ioc.run();
+  return future.get();
+}
+
+TEST_F(GatewayServer, HistoryCaptureSavesTheExchange) {
+  testing::TempDir dir;
+  store::StoreConfig sc;
+  sc.url = (dir.path() / "history.db").string();
+  auto store = store::open_store(sc);
+  start({}, store.get());
+  auto r = post(R"({"model":"hello","stream":true,"messages":[
+      {"role":"system","content":"be kind"},{"role":"user","content":"Greet me"}]})");
+  ASSERT_EQ(r.status, 200);
+  std::vector<store::Conversation> conversations;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (conversations.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+    store::ListConversations q;
+    conversations = wait_store(store->list_conversations(q)).conversations;
+  }
+  ASSERT_EQ(conversations.size(), 1u);
+  EXPECT_EQ(conversations[0].title, "Greet me");
+  EXPECT_EQ(conversations[0].system_prompt, "be kind");
+  ASSERT_TRUE(conversations[0].current_leaf_id.has_value());
+  auto branch =
+      wait_store(store->get_branch(conversations[0].user_id, *conversations[0].current_leaf_id));
+  ASSERT_EQ(branch.size(), 2u);
+  EXPECT_EQ(branch[0].content, "Greet me");
+  EXPECT_EQ(branch[1].role, store::Role::assistant);
+  EXPECT_EQ(branch[1].content, "Hello, wörld");
+  EXPECT_EQ(branch[1].status, store::MessageStatus::complete);
+  EXPECT_EQ(branch[1].completion_tokens, 2);
+  ioc_.stop();
+  threads_.clear();
+  wait_store(store->flush());
 }
 
 }  // namespace
