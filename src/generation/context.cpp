@@ -65,7 +65,10 @@ std::string title_from_message(std::string_view content, std::size_t max_chars) 
     ++chars;
   }
   if (cut == std::string::npos) return collapsed.empty() ? "New chat" : collapsed;
-  if (last_space != std::string::npos && last_space > cut / 2) cut = last_space;
+  // Back up to a word boundary unless the cut already falls on one.
+  if (collapsed[cut] != ' ' && last_space != std::string::npos && last_space > cut / 2) {
+    cut = last_space;
+  }
   collapsed.resize(cut);
   while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
   return collapsed + "…";
