@@ -216,7 +216,8 @@ std::string upstream_outcome(const std::string& model, std::chrono::milliseconds
   std::string outcome;
   while (std::chrono::steady_clock::now() < deadline) {
     auto r = http_request(stack().fake_port(), "GET", "/_fake/requests");
-    for (const auto& rec : json::parse(r.body).as_array()) {
+    const json::value records = json::parse(r.body);
+    for (const auto& rec : records.as_array()) {
       const auto& body = rec.at("body_json");
       if (!body.is_object() || !body.as_object().contains("model")) continue;
       if (body.at("model").as_string() != model) continue;
