@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,18 +53,23 @@ asio::ip::tcp::endpoint parse_listen(const std::string& s) {
 }
 
 int run(const Options& o) {
-  fu::ServerConfig config;
-  config.listen = parse_listen(o.listen);
-  config.fixtures_dir = o.fixtures;
-  config.record_capacity = o.records;
-  if (o.tls) config.tls = fu::generate_self_signed();
+  const auto listen = parse_listen(o.listen);
+  // Declared before the io_context: the connection coroutines it destroys on exit use these.
+  fu::ServerState state(o.records);
+  state.fixtures_dir = o.fixtures;
+  std::optional<fu::TlsMaterial> tls_material;
+  std::unique_ptr<fu::TlsServer> tls;
+  if (o.tls) {
+    tls_material = fu::generate_self_signed();
+    tls = fu::make_tls_server(*tls_material);
+  }
   asio::io_context ioc(static_cast<int>(o.threads));
-  fu::Server server(ioc, config);
-  if (config.tls && !o.cert_out.empty()) write_atomically(o.cert_out, config.tls->cert_pem);
-  if (config.tls && !o.key_out.empty()) write_atomically(o.key_out, config.tls->key_pem);
+  fu::Server server(ioc, listen, state, tls.get());
+  if (tls_material && !o.cert_out.empty()) write_atomically(o.cert_out, tls_material->cert_pem);
+  if (tls_material && !o.key_out.empty()) write_atomically(o.key_out, tls_material->key_pem);
   const unsigned short port = server.port();
   if (!o.port_file.empty()) write_atomically(o.port_file, std::to_string(port) + "\n");
-  std::cout << "listening on " << config.listen.address().to_string() << ":" << port << std::endl;
+  std::cout << "listening on " << listen.address().to_string() << ":" << port << std::endl;
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {

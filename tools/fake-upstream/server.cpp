@@ -35,14 +35,13 @@ asio::awaitable<void> accept_loop(asio::io_context* ioc, asio::ip::tcp::acceptor
 
 }  // namespace
 
-Server::Server(asio::io_context& ioc, ServerConfig config)
-    : ioc_(ioc), acceptor_(ioc), state_(std::make_unique<ServerState>(config.record_capacity)) {
-  state_->fixtures_dir = config.fixtures_dir;
-  acceptor_.open(config.listen.protocol());
+Server::Server(asio::io_context& ioc, asio::ip::tcp::endpoint listen, ServerState& state,
+               TlsServer* tls)
+    : ioc_(ioc), acceptor_(ioc), state_(state), tls_(tls) {
+  acceptor_.open(listen.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.bind(config.listen);
+  acceptor_.bind(listen);
   acceptor_.listen(asio::socket_base::max_listen_connections);
-  if (config.tls) tls_ = make_tls_server(*config.tls);
 }
 
 Server::~Server() = default;
@@ -52,7 +51,7 @@ unsigned short Server::port() const {
 }
 
 void Server::start() {
-  asio::co_spawn(ioc_, accept_loop(&ioc_, &acceptor_, state_.get(), tls_.get()), asio::detached);
+  asio::co_spawn(ioc_, accept_loop(&ioc_, &acceptor_, &state_, tls_), asio::detached);
 }
 
 void Server::stop() {

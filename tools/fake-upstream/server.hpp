@@ -15,17 +15,13 @@
 
 namespace chatstream::fake_upstream {
 
-struct ServerConfig {
-  asio::ip::tcp::endpoint listen{asio::ip::make_address("127.0.0.1"), 0};
-  std::filesystem::path fixtures_dir = ".";
-  std::optional<TlsMaterial> tls;  // set: serve TLS with this certificate
-  std::size_t record_capacity = 1000;
-};
-
+// `state` and `tls` are used by the connection coroutines: declare them BEFORE the io_context, so
+// they outlive the coroutine frames that the io_context destroys when it goes away.
 class Server {
  public:
   // Binds and listens at once (throws boost::system::system_error if that fails).
-  Server(asio::io_context& ioc, ServerConfig config);
+  // `tls` may be null (plain TCP).
+  Server(asio::io_context& ioc, asio::ip::tcp::endpoint listen, ServerState& state, TlsServer* tls);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -34,13 +30,13 @@ class Server {
   void start();  // spawns the accept loop
   void stop();   // closes the acceptor; open connections are dropped with the io_context
 
-  ServerState& state() { return *state_; }
+  ServerState& state() { return state_; }
 
  private:
   asio::io_context& ioc_;
   asio::ip::tcp::acceptor acceptor_;
-  std::unique_ptr<ServerState> state_;
-  std::unique_ptr<TlsServer> tls_;
+  ServerState& state_;
+  TlsServer* tls_;
 };
 
 // One connection: optional TLS handshake, then requests until close (session.cpp).
