@@ -90,7 +90,7 @@ test('Stop saves exactly the text that was shown', async ({ page }) => {
 
 test('regenerate and edit create siblings, and navigation switches between them', async ({ page }) => {
   await openApp(page);
-  await sendPrompt(page, 'First question [short]');
+  await sendPrompt(page, 'Hi, first question [short]');
   await waitForDone(page);
   await sendPrompt(page, 'Say hello [short]');
   await expect(page.locator('article[data-role="assistant"]')).toHaveCount(2);
@@ -113,9 +113,9 @@ test('regenerate and edit create siblings, and navigation switches between them'
   // Edit the second user message: a new user sibling with its own answer.
   const user = page.locator('article[data-role="user"]').last();
   await user.getByRole('button', { name: 'Edit message' }).click();
-  await user.getByRole('textbox', { name: 'Edit message' }).fill('Say goodbye instead [short]');
+  await user.getByRole('textbox', { name: 'Edit message' }).fill('Hey, say goodbye instead [short]');
   await user.getByRole('button', { name: 'Save & send' }).click();
-  await expect(page.locator('article[data-role="user"]').last().locator('.bubble')).toHaveText('Say goodbye instead [short]');
+  await expect(page.locator('article[data-role="user"]').last().locator('.bubble')).toHaveText('Hey, say goodbye instead [short]');
   await waitForDone(page);
   await expect(page.locator('article[data-role="user"]')).toHaveCount(2);
   const editedUser = page.locator('article[data-role="user"]').last();
@@ -129,21 +129,21 @@ test('regenerate and edit create siblings, and navigation switches between them'
 
 test('editing the first message creates a sibling of it', async ({ page }) => {
   await openApp(page);
-  await sendPrompt(page, 'Original first message [short]');
+  await sendPrompt(page, 'Hello, original first message [short]');
   await waitForDone(page);
   const user = page.locator('article[data-role="user"]').first();
   await user.getByRole('button', { name: 'Edit message' }).click();
-  await user.getByRole('textbox', { name: 'Edit message' }).fill('Edited first message [short]');
+  await user.getByRole('textbox', { name: 'Edit message' }).fill('Hello, edited first message [short]');
   await user.getByRole('button', { name: 'Save & send' }).click();
   await waitForDone(page);
   await expect(page.locator('article[data-role="user"]')).toHaveCount(1);
-  await expect(page.locator('article[data-role="user"] .bubble')).toHaveText('Edited first message [short]');
+  await expect(page.locator('article[data-role="user"] .bubble')).toHaveText('Hello, edited first message [short]');
   await expect(page.locator('article[data-role="user"] .sibling-count')).toHaveText('2/2');
 });
 
 test('rename, search and delete a conversation', async ({ page }) => {
   await openApp(page);
-  await sendPrompt(page, 'A conversation to delete [short]');
+  await sendPrompt(page, 'Hello, a conversation to delete [short]');
   await waitForDone(page);
   const cid = conversationId(page);
   await openSidebar(page);
@@ -191,13 +191,16 @@ test('composer: Shift+Enter adds a newline, IME composition does not send', asyn
 });
 
 test('scrolling up stops following; jump to latest resumes', async ({ page }) => {
+  // A short window, so that any answer overflows while it streams.
+  const vp = page.viewportSize()!;
+  await page.setViewportSize({ width: vp.width, height: 460 });
   await openApp(page);
   await sendPrompt(page, PROMPT);
   await expect(lastAssistant(page).locator('.markdown')).toContainText(/\S+/);
   const scroller = page.locator('.scroller');
   // Wait until the content overflows.
   await expect
-    .poll(async () => scroller.evaluate((el) => el.scrollHeight > el.clientHeight + 200), { timeout: 30_000 })
+    .poll(async () => scroller.evaluate((el) => el.scrollHeight > el.clientHeight + 150), { timeout: 30_000 })
     .toBe(true);
   const atBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 30);
   expect(await atBottom()).toBe(true);

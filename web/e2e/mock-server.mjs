@@ -82,7 +82,7 @@ function startGeneration(msg, prompt) {
   const l = { deltas: [], done: null, subs: new Set(), timer: null };
   live.set(msg.id, l);
   const failing = /\[fail\]/.test(prompt) && !messagesFor(msg.conversation_id).some((m) => m.role === 'assistant' && m.status === 'error' && m.parent_id === msg.parent_id);
-  const text = /\[short\]/.test(prompt) ? 'Short answer.' : ANSWER;
+  const text = /\[short\]/.test(prompt) ? 'Short answer.' : /\blong\b/i.test(prompt) ? `${ANSWER}\n\n${ANSWER}` : ANSWER;
   const toks = tokens(text);
   const t0 = Date.now();
   let i = 0;

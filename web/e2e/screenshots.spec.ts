@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { lastAssistant, openApp, sendPrompt, waitForDone } from './helpers';
 
 const outDir = path.resolve(process.cwd(), '..', 'docs', 'screenshots');
-const PROMPT = process.env.SCREENSHOT_PROMPT ?? 'Compare SSE and WebSockets in a table, then show a TypeScript code example';
+const PROMPT = process.env.SCREENSHOT_PROMPT ?? 'Show me what Markdown you can render';
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`screenshots ${scheme}`, async ({ page }, info) => {
@@ -21,9 +21,8 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.screenshot({ path: path.join(outDir, `${device}-${scheme}-streaming.png`) });
     await waitForDone(page);
     await page.waitForTimeout(300);
-    // Show the table and code of the finished answer.
-    await msg.locator('.table-wrap, .code-block').first().evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    await page.locator('.scroller').evaluate((el) => el.scrollBy(0, -60));
+    // Finished: the view rests at the bottom of the answer.
+    await page.locator('.scroller').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.waitForTimeout(200);
     await page.screenshot({ path: path.join(outDir, `${device}-${scheme}-finished.png`) });
     if (device === 'phone' && scheme === 'light') {

@@ -72,6 +72,11 @@ describe('closeTail', () => {
     ['2 * 3 = 6', '2 * 3 = 6'],
     ['- item one\n- item **two', '- item one\n- item **two**'],
     ['Done **here**.', 'Done **here**.'],
+    ['Intro:\n| Metric | Val', 'Intro:'],
+    ['| Metric | Value |\n|---:|:-', ''],
+    ['| a | b |\n|---|---|', ''],
+    ['| a | b |\n|---|---|\n| 1', '| a | b |\n|---|---|\n| 1'],
+    ['| a | b |\n|---|---|\n', '| a | b |\n|---|---|\n'],
   ])('%j -> %j', (input, out) => {
     expect(closeTail(input)).toBe(out);
   });

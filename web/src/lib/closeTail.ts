@@ -19,12 +19,30 @@ export function openFence(text: string): string | null {
   return fence;
 }
 
+const DELIMITER_ROW = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+
+function holdBackTableStart(para: string): string {
+  const lines = para.split('\n');
+  // The last element is the line still being written ('' right after a newline).
+  let end = lines.length;
+  if (lines[end - 1] === '') end--;
+  let start = end;
+  while (start > 0 && lines[start - 1].trimStart().startsWith('|')) start--;
+  if (start === end) return para;
+  const delimiterComplete = start + 1 < lines.length - 1 && DELIMITER_ROW.test(lines[start + 1]);
+  if (delimiterComplete) return para;
+  return lines.slice(0, start).join('\n');
+}
+
 /** Closes inline syntax on the last paragraph of `text` (not inside a fence). */
 function closeInline(text: string): string {
   const paraStart = Math.max(text.lastIndexOf('\n\n') + 1, 0);
   let head = text.slice(0, paraStart);
   let para = text.slice(paraStart);
 
+  // A table whose delimiter row has not fully arrived would render as a paragraph of pipes and
+  // then jump into a table: hold its rows back until the delimiter row is complete.
+  para = holdBackTableStart(para);
   // A trailing lone "-"/"=" line right after text would turn the paragraph into a setext heading.
   para = para.replace(/\n[ \t]*[-=]+[ \t]*$/, '\n');
   // Dangling emphasis/code markers with nothing after them yet.
