@@ -43,7 +43,7 @@ function(chatstream_add_test name)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${labels}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 TEST_PREFIX "${name}." PROPERTIES LABELS "${labels}")
 endfunction()
 
 # Add every direct subdirectory of <dir> that has a CMakeLists.txt (in sorted order).
