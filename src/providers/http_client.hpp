@@ -69,7 +69,8 @@ struct HttpClientStats {
 };
 
 // Thread-safe: one client (and pool) is shared by all io threads. A request runs on the
-// executor of the coroutine that awaits stream().
+// executor of the coroutine that awaits stream(). Pooled sockets belong to the io_context
+// that opened them: destroy the client before its io_context(s).
 class HttpClient {
  public:
   // Throws std::runtime_error (key-free) when the CA file cannot be loaded.

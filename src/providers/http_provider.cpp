@@ -139,7 +139,8 @@ asio::awaitable<void> HttpProvider::stream_chat(ChatRequest request, EventSink s
   co_await asio::this_coro::throw_if_cancelled(false);
   co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
   if (request.model.empty()) request.model = config_.default_model;
-  const HttpRequest http = build_upstream_request(config_, request);
+  HttpRequest http = build_upstream_request(config_, request);
+  bool include_usage = true;
   const RetryConfig& retry = client_->config().retry;
   const auto& log = client_->logger();
   std::minstd_rand rng(std::random_device{}());
@@ -154,6 +155,13 @@ asio::awaitable<void> HttpProvider::stream_chat(ChatRequest request, EventSink s
             : Event{StreamError{ErrorKind::protocol, "protocol_error",
                                 "upstream stream ended without a result", 0, "no_result", false}};
     auto* err = std::get_if<StreamError>(&terminal);
+    if (err != nullptr && include_usage && config_.kind == "openai" && !relayed &&
+        rejects_stream_options(*err)) {
+      include_usage = false;  // an older compatible server: ask again without stream_options
+      http = build_upstream_request(config_, request, false);
+      --attempt;
+      continue;
+    }
     if (err != nullptr) {
       err->message = redact(std::move(err->message), config_.api_key.value);
       const bool can_retry = err->retryable && !relayed && err->kind != ErrorKind::cancelled &&

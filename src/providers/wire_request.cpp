@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 
@@ -42,7 +43,7 @@ std::string join_url(const std::string& base, std::string_view path) {
 
 }  // namespace
 
-std::string openai_chat_body(const ChatRequest& r) {
+std::string openai_chat_body(const ChatRequest& r, bool include_usage) {
   json::object body;
   body["model"] = r.model;
   json::array messages;
@@ -55,7 +56,7 @@ std::string openai_chat_body(const ChatRequest& r) {
   }
   body["messages"] = std::move(messages);
   body["stream"] = true;
-  body["stream_options"] = json::object{{"include_usage", true}};
+  if (include_usage) body["stream_options"] = json::object{{"include_usage", true}};
   if (r.temperature) body["temperature"] = *r.temperature;
   if (r.top_p) body["top_p"] = *r.top_p;
   if (r.max_tokens) body["max_tokens"] = *r.max_tokens;
@@ -122,7 +123,8 @@ std::string ollama_chat_body(const ChatRequest& r) {
   return json::serialize(body);
 }
 
-HttpRequest build_upstream_request(const ProviderConfig& config, const ChatRequest& request) {
+HttpRequest build_upstream_request(const ProviderConfig& config, const ChatRequest& request,
+                                   bool include_usage) {
   HttpRequest http;
   http.method = "POST";
   http.request_id = request.request_id;
@@ -145,10 +147,21 @@ HttpRequest build_upstream_request(const ProviderConfig& config, const ChatReque
     http.headers.push_back({"Accept", "text/event-stream"});
     if (!config.api_key.empty())
       http.headers.push_back({"Authorization", "Bearer " + config.api_key.value});
-    http.body = openai_chat_body(request);
+    http.body = openai_chat_body(request, include_usage);
   }
   for (const auto& [name, value] : config.headers) http.headers.push_back({name, value});
   return http;
+}
+
+bool rejects_stream_options(const StreamError& error) {
+  if (error.kind != ErrorKind::http_status ||
+      (error.http_status != 400 && error.http_status != 422))
+    return false;
+  std::string m = error.message;
+  std::transform(m.begin(), m.end(), m.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return m.find("stream_options") != std::string::npos ||
+         m.find("include_usage") != std::string::npos;
 }
 
 std::string redact(std::string text, std::string_view secret) {

@@ -14,12 +14,17 @@
 namespace chatstream::providers {
 
 // Request bodies (stream: true). Raw JSON passthrough fields that do not parse are dropped.
-std::string openai_chat_body(const ChatRequest& request);
+// `include_usage` adds stream_options.include_usage (some compatible servers reject it).
+std::string openai_chat_body(const ChatRequest& request, bool include_usage = true);
 std::string anthropic_messages_body(const ChatRequest& request, int default_max_tokens = 4096);
 std::string ollama_chat_body(const ChatRequest& request);
 
 // The full request for `config.kind` (openai | anthropic | ollama).
-HttpRequest build_upstream_request(const ProviderConfig& config, const ChatRequest& request);
+HttpRequest build_upstream_request(const ProviderConfig& config, const ChatRequest& request,
+                                   bool include_usage = true);
+
+// True when a compatible server rejected the request because of stream_options.
+bool rejects_stream_options(const StreamError& error);
 
 // Replaces every occurrence of `secret` in `text` (no-op for an empty secret).
 std::string redact(std::string text, std::string_view secret);

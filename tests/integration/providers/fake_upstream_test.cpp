@@ -54,6 +54,7 @@ struct Upstream {
   }
   // Control endpoints, over TLS too (fetched with our own client, trusting the fake's cert).
   std::string control(const std::string& method, const std::string& path) const {
+    asio::io_context io;  // declared first: the client (and its pool) must go before it
     cp::HttpClientConfig cfg;
     cfg.ca_file = tls_ ? cert : "";
     cp::HttpClient client(cfg, nullptr);
@@ -61,7 +62,6 @@ struct Upstream {
     req.method = method;
     req.url = base(tls_, path);
     std::string body;
-    asio::io_context io;
     asio::co_spawn(io,
                    client.stream(req, nullptr,
                                  [&body](std::string_view b) {
@@ -244,6 +244,46 @@ TEST_P(Dialects, CleanCloseWithoutMarkerIsTruncated) {
   const auto r = run(io, p, "fake:tokens=20,close_after=3");
   ASSERT_NE(r.error(), nullptr);
   EXPECT_EQ(r.error()->kind, cp::ErrorKind::truncated);
+}
+
+TEST_P(Dialects, UnterminatedBodyIsTruncated) {
+  asio::io_context io;
+  auto p = make(client());
+  const auto r = run(io, p, "fake:tokens=20,eof_after=4");
+  ASSERT_NE(r.error(), nullptr);
+  EXPECT_EQ(r.error()->kind, cp::ErrorKind::truncated);
+}
+
+TEST_P(Dialects, MalformedChunkIsAProtocolError) {
+  asio::io_context io;
+  auto p = make(client());
+  const auto r = run(io, p, "fake:tokens=20,malformed_after=3");
+  ASSERT_NE(r.error(), nullptr);
+  EXPECT_EQ(r.error()->kind, cp::ErrorKind::protocol);
+}
+
+TEST_P(Dialects, ClientErrorIsNotRetried) {
+  asio::io_context io;
+  up().clear();
+  auto p = make(client());
+  const auto r = run(io, p, "fake:status=400");
+  ASSERT_NE(r.error(), nullptr);
+  EXPECT_EQ(r.error()->kind, cp::ErrorKind::http_status);
+  EXPECT_EQ(r.error()->http_status, 400);
+  EXPECT_FALSE(r.error()->retryable);
+  EXPECT_EQ(up().requests().size(), 1U);
+}
+
+TEST_P(Dialects, SlowHeadersHitFirstByteTimeout) {
+  asio::io_context io;
+  auto cfg = client_config(tls() ? up().cert : "");
+  cfg.first_byte_timeout = 200ms;
+  cp::HttpProvider p(provider(kind(), up().base(tls(), base_path(kind()))),
+                     std::make_shared<cp::HttpClient>(cfg, nullptr));
+  const auto r = run(io, p, "fake:header_delay_ms=3000");
+  ASSERT_NE(r.error(), nullptr);
+  EXPECT_EQ(r.error()->kind, cp::ErrorKind::timeout);
+  EXPECT_EQ(r.error()->code, "first_byte_timeout");
 }
 
 TEST_P(Dialects, StallHitsIdleTimeout) {

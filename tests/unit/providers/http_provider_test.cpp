@@ -403,3 +403,25 @@ TEST(Registry, ResolvesModelsAndDefaults) {
   EXPECT_EQ(only_sim.default_model(), "simulated");
   EXPECT_EQ(only_sim.http_client(), nullptr);
 }
+
+TEST(HttpProvider, CompatibleServerWithoutStreamOptionsSupport) {
+  std::atomic<int> calls{0};
+  ct::TestServer server([&](ct::ServerConn& c, const ct::RawRequest& r) {
+    ++calls;
+    if (r.body.find("stream_options") != std::string::npos) {
+      const std::string body =
+          R"({"error":{"message":"Unrecognized request argument supplied: stream_options",)"
+          R"("type":"invalid_request_error"}})";
+      c.write("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body);
+      return;
+    }
+    serve_fixture("openai_chat_basic.sse")(c, r);
+  });
+  asio::io_context io;
+  cp::HttpProvider p(provider_config("openai", server),
+                     std::make_shared<cp::HttpClient>(client_config(), nullptr));
+  const auto r = run(io, p);
+  EXPECT_NE(r.finish(), nullptr);
+  EXPECT_EQ(calls.load(), 2);
+}
