@@ -170,3 +170,62 @@ describe('SseClient', () => {
     }
   });
 });
+
+describe('SseClient on a phone losing its network', () => {
+  it('drops the connection on "offline" and reconnects at once on "online" with Last-Event-ID', async () => {
+    const calls: Array<Record<string, string>> = [];
+    const enc = new TextEncoder();
+    const f = (async (_url: string, init?: RequestInit) => {
+      calls.push({ ...(init?.headers as Record<string, string>) });
+      if (calls.length === 1) {
+        // First connection: one delta, then hangs until aborted.
+        const body = new ReadableStream<Uint8Array>({
+          start(ctrl) {
+            ctrl.enqueue(enc.encode('event: delta\nid: 1\ndata: {"text":"a"}\n\n'));
+            init?.signal?.addEventListener('abort', () => ctrl.error(new DOMException('aborted', 'AbortError')));
+          },
+        });
+        return new Response(body, { status: 200 });
+      }
+      if (calls.length === 2) return Promise.reject(new TypeError('offline'));
+      return new Response(enc.encode('event: delta\nid: 2\ndata: {"text":"b"}\n\nevent: done\ndata: {"status":"complete"}\n\n'), { status: 200 });
+    }) as unknown as typeof fetch;
+    const c = collect();
+    // Long backoff: only the "online" event can bring the third attempt quickly.
+    const timers: Array<() => void> = []; // reconnect timers only (idle watchdog timers ignored)
+    const delays: number[] = [];
+    let handles = 0;
+    new SseClient('/e', c.h, {
+      fetch: f,
+      backoffBaseMs: 60_000,
+      idleTimeoutMs: 1e9,
+      setTimeout: (fn, ms) => {
+        if (ms < 1e9) {
+          timers.push(fn);
+          delays.push(ms);
+        }
+        return ++handles;
+      },
+      clearTimeout: () => {},
+    }).start();
+    await until(() => c.deltas.length === 1);
+    window.dispatchEvent(new Event('offline'));
+    await until(() => c.states.includes('reconnecting'));
+    // The scheduled retry (after the abort) fires and fails: still offline.
+    await until(() => timers.length >= 1);
+    timers[timers.length - 1]();
+    await until(() => calls.length === 2);
+    // Back online while that attempt may still be failing: the next attempt starts at once
+    // (either the pending 60 s wait is cut short, or the failing attempt retries with no wait).
+    window.dispatchEvent(new Event('online'));
+    const before = timers.length;
+    for (let i = 0; i < 50 && c.done.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+      if (timers.length > before) timers[timers.length - 1]();
+    }
+    await until(() => c.done.length === 1);
+    expect(delays.slice(before).every((d) => d === 0)).toBe(true);
+    expect(c.deltas.map((d) => d[1]).join('')).toBe('ab');
+    expect(calls[2]['Last-Event-ID']).toBe('1');
+  });
+});

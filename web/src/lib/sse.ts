@@ -67,6 +67,7 @@ export class SseClient {
   private idleTimer: unknown = null;
   private stopped = false;
   private ended = false;
+  private retrySoon = false; // came back online while an attempt was in flight
   private readonly f: typeof fetch;
   private readonly o: Required<Omit<SseOptions, 'fetch' | 'lastEventId'>>;
   private onOnline = () => this.reconnectNow();
@@ -117,6 +118,8 @@ export class SseClient {
       this.o.clearTimeout(this.timer);
       this.timer = null;
       void this.connect();
+    } else {
+      this.retrySoon = true;
     }
   }
 
@@ -163,6 +166,7 @@ export class SseClient {
         throw new HttpStatusError(res.status, message, code);
       }
       if (!res.body) throw new Error('no body');
+      this.retrySoon = false;
       this.h.onState?.('open', this.attempt);
       const parser = createParser({
         onEvent: (ev: EventSourceMessage) => {
@@ -210,7 +214,10 @@ export class SseClient {
       this.h.onError({ message: 'Lost connection to the server.', code: 'connection_lost', status: 'error' });
       return;
     }
-    const delay = retryHint ?? backoffDelay(this.attempt, this.o.backoffBaseMs, this.o.backoffMaxMs, this.o.random);
+    const delay = this.retrySoon
+      ? 0
+      : (retryHint ?? backoffDelay(this.attempt, this.o.backoffBaseMs, this.o.backoffMaxMs, this.o.random));
+    this.retrySoon = false;
     this.h.onState?.('reconnecting', this.attempt);
     this.timer = this.o.setTimeout(() => {
       this.timer = null;
