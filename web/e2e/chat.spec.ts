@@ -20,7 +20,9 @@ test.beforeEach(async ({ page }) => {
 
 test('streams a reply that grows over many frames and matches the saved message', async ({ page }) => {
   const warnings: string[] = [];
+  const errors: string[] = [];
   page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await openApp(page);
   await expect(page.getByRole('note')).toContainText(/simulated/i);
   await sendPrompt(page, PROMPT);
@@ -37,6 +39,8 @@ test('streams a reply that grows over many frames and matches the saved message'
   await waitForDone(page);
   expect(await shownText(page)).toBe(shown);
   expect(warnings.filter((w) => w.includes('differs from saved'))).toEqual([]);
+  // Nothing was blocked by the Content-Security-Policy, no other console errors.
+  expect(errors).toEqual([]);
   // Focus is back in the composer after sending.
   await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
 });
