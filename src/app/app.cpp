@@ -17,6 +17,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "api/openai/gateway.hpp"
 #include "api/routes.hpp"
 #include "app/debug_stream.hpp"
 #include "app/logging.hpp"
@@ -170,6 +171,22 @@ int run(Config config) {
   http::Router router;
   router.add("GET", "/healthz", healthz);
   api::add_routes(router, api_context);
+
+  // The OpenAI-compatible gateway (/v1).
+  auto gateway = std::make_shared<api::openai::GatewayContext>();
+  try {
+    gateway->config = api::openai::gateway_config_from(config.file.get(), env_lookup);
+  } catch (const std::invalid_argument& e) {
+    logger->error("{}", e.what());
+    return 2;
+  }
+  if (config.gateway_history) gateway->config.history = true;
+  gateway->resolve = api::openai::registry_resolver(*registry);
+  gateway->list_models = api::openai::registry_models(*registry);
+  gateway->executor = ioc.get_executor();
+  gateway->logger = logger;
+  gateway->store = store.get();
+  api::openai::add_routes(router, gateway);
   router.add("GET", "/metrics", [&metrics](http::Request) {
     http::Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";

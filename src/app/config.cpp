@@ -170,6 +170,8 @@ void add_options(Binder& b, Config& c) {
       ->delimiter(',');
   b.flag("allow-remote-unauthenticated", c.allow_remote_unauthenticated,
          "Allow binding a non-loopback address without authentication");
+  b.flag("gateway-history", c.gateway_history,
+         "Save /v1 chat completions as conversations (shown in the web app)");
   b.flag("debug-endpoints", c.debug_endpoints,
          "Serve GET /api/debug/stream, a synthetic event stream for checking proxies");
   auto& g = c.generation;

@@ -41,6 +41,7 @@ struct Config {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
   bool allow_remote_unauthenticated = false;
   bool debug_endpoints = false;
+  bool gateway_history = false;  // save /v1 exchanges as conversations
   GenerationSettings generation;
   std::shared_ptr<const toml::table> file;  // the parsed --config file (providers etc.), or null
   std::optional<std::filesystem::path> config_path;

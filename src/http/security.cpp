@@ -85,7 +85,7 @@ void add_common_security_headers(Response& response) {
 
 void add_html_security_headers(Response& response) {
   response.set_header("Content-Security-Policy",
-                      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                      "default-src 'self'; script-src 'self'; style-src 'self'; "
                       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
                       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
                       "form-action 'self'");

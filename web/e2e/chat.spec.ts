@@ -132,10 +132,6 @@ test('regenerate and edit create siblings, and navigation switches between them'
 });
 
 test('editing the first message creates a sibling of it', async ({ page }) => {
-  // Known server gap: POST .../messages with "parent_id": null is treated like an omitted
-  // parent_id (append to current_leaf_id), so the first message cannot get a sibling.
-  // Remove this line once the server accepts an explicit null as "a new root message".
-  test.fail(!isMock && process.env.E2E_ROOT_EDIT !== '1', 'server treats parent_id: null as omitted');
   await openApp(page);
   await sendPrompt(page, 'Hello, original first message [short]');
   await waitForDone(page);
