@@ -1,6 +1,7 @@
 #include "http/message.hpp"
 
 #include "http/url.hpp"
+#include "sse/encoder.hpp"
 
 namespace chatstream::http {
 
@@ -27,6 +28,11 @@ std::string_view Request::param(std::string_view name) const {
     if (k == name) return v;
   }
   return {};
+}
+
+void SseSource::append_shutdown(std::string& out, std::chrono::milliseconds retry_hint) {
+  sse::append_event(out, "shutdown", R"({"message":"server is shutting down"})");
+  sse::append_retry(out, retry_hint);
 }
 
 void Response::set_header(std::string name, std::string value) {

@@ -52,6 +52,10 @@ class SseSource {
   virtual bool pull(std::string& out) = 0;
   // Called once when the session ends for any reason (client gone, write timeout, shutdown).
   virtual void on_close() {}
+  // The last bytes of a stream cut short by server shutdown. Default: `event: shutdown` with
+  // a `retry:` hint (EventSource reconnects after it). Protocols with their own error frame
+  // (the OpenAI-compatible gateway) override it.
+  virtual void append_shutdown(std::string& out, std::chrono::milliseconds retry_hint);
 };
 
 struct Response {

@@ -134,8 +134,7 @@ asio::awaitable<std::uint64_t> write_sse(std::shared_ptr<Server::Impl> server,
     out.clear();
     bool more = source->pull(out);
     if (more && (wait->shutdown || conn->shutdown_requested)) {
-      sse::append_event(out, "shutdown", R"({"message":"server is shutting down"})");
-      sse::append_retry(out, server->config.sse_retry_hint);
+      source->append_shutdown(out, server->config.sse_retry_hint);
       more = false;
     }
     if (!out.empty()) {

@@ -163,6 +163,12 @@ bool StreamRelay::pull(std::string& out) {
   return !done_;
 }
 
+void StreamRelay::append_shutdown(std::string& out, std::chrono::milliseconds) {
+  out +=
+      "data: {\"error\":{\"message\":\"The server is shutting down; retry the request.\","
+      "\"type\":\"server_error\",\"param\":null,\"code\":\"server_shutdown\"}}\n\n";
+}
+
 void StreamRelay::on_close() {
   asio::post(strand_, [self = shared_from_this()] {
     bool running = false;

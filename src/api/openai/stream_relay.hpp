@@ -52,6 +52,8 @@ class StreamRelay final : public http::SseSource, public std::enable_shared_from
   void set_waker(Waker waker) override;
   bool pull(std::string& out) override;
   void on_close() override;
+  // OpenAI clients expect an error chunk, not a foreign `event: shutdown` frame.
+  void append_shutdown(std::string& out, std::chrono::milliseconds retry_hint) override;
 
   // True once the provider coroutine has returned (for tests; strand-independent).
   bool provider_done() const;
