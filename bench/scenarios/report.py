@@ -72,10 +72,11 @@ def resume_table(runs):
                      f(res["caught_up"]), f(res["catchup_ms"]["p50"], 1),
                      f(res["catchup_ms"]["p99"], 1), f(res["catchup_ms"]["max"], 1),
                      f(integ["id_gaps"]), f(integ["id_dups"]),
-                     f"{integ['content_mismatch']} of {integ['content_checked']}", f(r["errors"])])
+                     f"{integ['content_mismatch']} of {integ['content_checked']}", f(r["errors"]),
+                     f(r["ttft_p50"], 1), f(r["ttft_p99"], 1), f(r.get("relay_cpu_pct"))])
     return table(["subject", "run", "generations", "event streams", "dropped", "caught up",
                   "catch-up p50 ms", "p99 ms", "max ms", "id gaps", "id dups",
-                  "content mismatches", "errors"], rows)
+                  "content mismatches", "errors", "TTFT p50 ms", "TTFT p99 ms", "relay CPU %"], rows)
 
 
 def scaling_table(runs):

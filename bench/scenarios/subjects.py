@@ -72,7 +72,7 @@ class Nginx(Subject):
                 .replace("@PORT@", str(self.port))
                 .replace("@UPSTREAM_PORT@", str(self.env.upstream_port))
                 .replace("@NOFILE@", str(self.env.nofile))
-                .replace("@CONNECTIONS@", str(max(1024, self.env.nofile - 100))))
+                .replace("@CONNECTIONS@", str(max(1024, self.env.nofile))))
         path = os.path.join(self.dir, "nginx.conf")
         with open(path, "w") as f:
             f.write(conf)
