@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace chatstream::store {
@@ -85,7 +86,7 @@ std::error_code make_error_code(Errc e) noexcept {
 std::unique_ptr<Store> open_store(const StoreConfig& config) {
   const std::string_view url = config.url;
   if (starts_with(url, "postgres://") || starts_with(url, "postgresql://")) {
-    throw StoreFailure("store: PostgreSQL is not supported by this build yet");
+    return postgres::open_postgres_store(config.url, config);
   }
   std::string path;
   if (starts_with(url, "sqlite://")) {

@@ -1,5 +1,7 @@
 #include "store_test_support.hpp"
 
+#include "postgres_test_support.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -69,8 +71,15 @@ std::unique_ptr<BackendFactory> make_sqlite_factory() {
   return std::make_unique<SqliteFactory>();
 }
 
+std::unique_ptr<BackendFactory> make_postgres_factory() {
+  return std::make_unique<PostgresFactory>();
+}
+
 void StoreSuite::SetUp() {
   backend_ = GetParam().make();
+  if (const std::string reason = backend_->skip_reason(); !reason.empty()) {
+    GTEST_SKIP() << reason;
+  }
   config_ = backend_->fresh_config();
   config_.clock = [now = now_] { return now->load(); };
   // Long enough that a burst of save_progress calls lands in one batch.
@@ -110,7 +119,8 @@ Message StoreSuite::add(const Conversation& c, Role role, const std::string& con
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite,
-                         ::testing::Values(BackendParam{"sqlite", make_sqlite_factory}),
+                         ::testing::Values(BackendParam{"sqlite", make_sqlite_factory},
+                                           BackendParam{"postgres", make_postgres_factory}),
                          [](const ::testing::TestParamInfo<BackendParam>& info) {
                            return info.param.name;
                          });

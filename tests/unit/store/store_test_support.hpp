@@ -31,6 +31,8 @@ class BackendFactory {
   virtual StoreConfig fresh_config() = 0;
   // Configs that must fail to open, each with a text the error message must contain.
   virtual std::vector<std::pair<StoreConfig, std::string>> broken_configs() = 0;
+  // Non-empty when the backend is not available here (the suite then skips with it).
+  virtual std::string skip_reason() { return {}; }
 };
 
 struct BackendParam {
@@ -43,6 +45,8 @@ inline void PrintTo(const BackendParam& param, std::ostream* os) {
 }
 
 std::unique_ptr<BackendFactory> make_sqlite_factory();
+// PostgreSQL: see postgres_test_support.hpp.
+std::unique_ptr<BackendFactory> make_postgres_factory();
 
 // Runs one awaitable to completion on a private io_context (the calling thread runs it).
 // Bounded: throws if the operation did not complete, e.g. because a completion was not

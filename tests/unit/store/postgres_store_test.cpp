@@ -1,0 +1,177 @@
+// PostgreSQL-specific behaviour: URLs and messages, concurrent migrations, reconnection.
+// Needs CHATSTREAM_TEST_POSTGRES_URL (scripts/services.sh); skips without it.
+#include <barrier>
+#include <thread>
+
+#include "postgres_test_support.hpp"
+#include "store/postgres/connection.hpp"
+#include "store/postgres/migrations.hpp"
+#include "util/id.hpp"
+
+namespace chatstream::store::test {
+namespace {
+
+using postgres::redact_url;
+
+TEST(PostgresUrl, PasswordsAreRedacted) {
+  EXPECT_EQ(redact_url("postgres://user:pw@host:5432/db"), "postgres://user:***@host:5432/db");
+  EXPECT_EQ(redact_url("postgresql://user:p%40ss@host/db?sslmode=disable"),
+            "postgresql://user:***@host/db?sslmode=disable");
+  EXPECT_EQ(redact_url("postgres://user@host/db"), "postgres://user@host/db");
+  EXPECT_EQ(redact_url("postgres://host/db"), "postgres://host/db");
+  EXPECT_EQ(redact_url("postgres://u@h/db?sslmode=require&password=x&user=u"),
+            "postgres://u@h/db?sslmode=require&password=***&user=u");
+  EXPECT_EQ(redact_url("postgres://u:a:b@h/db?password=y"), "postgres://u:***@h/db?password=***");
+}
+
+TEST(PostgresMigrations, AreEmbeddedInOrder) {
+  const auto migrations = postgres_migrations();
+  ASSERT_FALSE(migrations.empty());
+  EXPECT_EQ(migrations[0].version, 1);
+  EXPECT_EQ(migrations[0].name, "0001_init");
+  EXPECT_NE(migrations[0].sql.find("CREATE TABLE messages"), std::string_view::npos);
+  for (std::size_t i = 1; i < migrations.size(); ++i) {
+    EXPECT_LT(migrations[i - 1].version, migrations[i].version);
+  }
+}
+
+TEST(PostgresUrl, ConnectionRefusedIsAClearFailureWithoutThePassword) {
+  StoreConfig config;
+  config.url = "postgresql://alice:very-secret-pw@127.0.0.1:1/chat?password=other-secret";
+  try {
+    open_store(config);
+    ADD_FAILURE() << "opened a store on a closed port";
+  } catch (const StoreFailure& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("cannot connect to PostgreSQL"), std::string::npos) << message;
+    EXPECT_NE(message.find("127.0.0.1"), std::string::npos) << message;
+    EXPECT_EQ(message.find("very-secret-pw"), std::string::npos) << message;
+    EXPECT_EQ(message.find("other-secret"), std::string::npos) << message;
+  }
+}
+
+class PostgresStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    factory_ = std::make_unique<PostgresFactory>();
+    if (const std::string reason = factory_->skip_reason(); !reason.empty()) {
+      GTEST_SKIP() << reason;
+    }
+  }
+  void TearDown() override { factory_.reset(); }
+
+  std::string count(const std::string& schema, const std::string& table) {
+    return factory_->admin().scalar("SELECT COUNT(*) FROM " + schema + "." + table).value_or("");
+  }
+
+  std::unique_ptr<PostgresFactory> factory_;
+};
+
+TEST_F(PostgresStore, StoresOpeningTheSameEmptyDatabaseTogetherAllSucceed) {
+  for (int round = 0; round < 3; ++round) {
+    const StoreConfig config = factory_->fresh_config();
+    constexpr int instances = 4;
+    std::barrier start(instances);
+    std::vector<std::unique_ptr<Store>> stores(instances);
+    std::vector<std::string> errors(instances);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < instances; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        try {
+          stores[i] = open_store(config);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < instances; ++i) {
+      EXPECT_EQ(errors[i], "") << "instance " << i;
+      ASSERT_NE(stores[i], nullptr);
+    }
+    const std::string schema = factory_->last_schema();
+    EXPECT_EQ(count(schema, "schema_migrations"), std::to_string(postgres_migrations().size()));
+    // One instance's write is visible to the others.
+    NewConversation n;
+    n.title = "shared";
+    const Conversation c = sync(stores[0]->create_conversation(n));
+    for (const auto& store : stores) {
+      const auto got = sync(store->get_conversation("local", c.id));
+      ASSERT_TRUE(got.has_value());
+      EXPECT_EQ(got->title, "shared");
+    }
+  }
+}
+
+TEST_F(PostgresStore, SchemaUsesBigintTimesAndCascades) {
+  const StoreConfig config = factory_->fresh_config();
+  const std::string schema = factory_->last_schema();
+  {
+    auto store = open_store(config);
+    const auto c = sync(store->create_conversation({}));
+    Message m;
+    m.content = "x";
+    const auto stored = sync(store->insert_messages("local", c.id, {m})).value();
+    Message child;
+    child.parent_id = stored[0].id;
+    sync(store->insert_messages("local", c.id, {child})).value();
+    EXPECT_EQ(count(schema, "messages"), "2");
+    sync(store->delete_conversation("local", c.id));
+  }
+  EXPECT_EQ(count(schema, "messages"), "0");
+  EXPECT_EQ(factory_->admin().scalar("SELECT data_type FROM information_schema.columns WHERE "
+                                     "table_schema = '" +
+                                     schema +
+                                     "' AND table_name = 'messages' AND column_name = "
+                                     "'created_at'"),
+            "bigint");
+}
+
+// Every session of the store is killed by the server between operations (as by a restart
+// or an idle-connection reaper): the next reads and writes reconnect transparently.
+TEST_F(PostgresStore, SessionsKilledBetweenOperationsAreReopened) {
+  StoreConfig config = factory_->fresh_config();
+  config.read_connections = 2;
+  const std::string schema = factory_->last_schema();
+  auto store = open_store(config);
+  NewConversation n;
+  n.title = "before";
+  const Conversation c = sync(store->create_conversation(n));
+  std::string title = "before";
+  for (int round = 0; round < 3; ++round) {
+    const auto killed = factory_->admin().scalar(
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" +
+        schema + "'");
+    // First the writer and both readers; later the writer and the readers used since (the
+    // pool hands the same free connection to sequential reads).
+    if (round == 0) {
+      EXPECT_EQ(killed, "3");
+    } else {
+      EXPECT_TRUE(killed == "2" || killed == "3") << killed.value_or("NULL");
+    }
+    // Give the server a moment to close them (bounded).
+    for (int i = 0; i < 100; ++i) {
+      if (factory_->admin().scalar(
+              "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" + schema + "'") ==
+          "0") {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    for (int i = 0; i < 4; ++i) {  // more reads than readers: each connection reconnects
+      const auto got = sync(store->get_conversation("local", c.id));
+      ASSERT_TRUE(got.has_value());
+      EXPECT_EQ(got->title, title);
+    }
+    ConversationPatch patch;
+    title = "after " + std::to_string(round);
+    patch.title = title;
+    EXPECT_EQ(sync(store->update_conversation("local", c.id, patch)).value().title, title);
+    EXPECT_TRUE(sync(store->ping()));
+  }
+  EXPECT_EQ(store->stats().write_failures, 0U);
+}
+
+}  // namespace
+}  // namespace chatstream::store::test
