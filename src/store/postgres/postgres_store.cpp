@@ -269,9 +269,11 @@ asio::awaitable<int> PostgresStore::mark_interrupted_streaming() {
 }
 
 asio::awaitable<bool> PostgresStore::ping() {
-  return read([](Connection& conn) {
+  // Reconnecting is part of the probe: a server that is down fails it, and is not an error.
+  return util::run_on(read_threads_.get_executor(), [this] {
+    auto probe = [](Connection& conn) { return repo::ping(conn); };
     try {
-      return repo::ping(conn);
+      return readers_.with_connection(probe);
     } catch (const std::exception&) {
       return false;
     }

@@ -1,6 +1,13 @@
 // PostgreSQL-specific behaviour: URLs and messages, concurrent migrations, reconnection.
 // Needs CHATSTREAM_TEST_POSTGRES_URL (scripts/services.sh); skips without it.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <barrier>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "postgres_test_support.hpp"
@@ -171,6 +178,110 @@ TEST_F(PostgresStore, SessionsKilledBetweenOperationsAreReopened) {
     EXPECT_TRUE(sync(store->ping()));
   }
   EXPECT_EQ(store->stats().write_failures, 0U);
+}
+
+// A private PostgreSQL cluster started with scripts/services.sh (as the test script does),
+// so that one test can stop and restart a server without disturbing the others.
+class PrivateCluster {
+ public:
+  PrivateCluster() : port_(free_port()) {
+    static int counter = 0;
+    dir_ = std::filesystem::path("/tmp") / ("chatstream-pg-restart-" + std::to_string(::getpid()) +
+                                            "-" + std::to_string(counter++));
+    std::filesystem::remove_all(dir_);
+  }
+  ~PrivateCluster() {
+    stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  PrivateCluster(const PrivateCluster&) = delete;
+  PrivateCluster& operator=(const PrivateCluster&) = delete;
+
+  static bool server_installed() { return helper("_pg_bindir >/dev/null 2>&1") == 0; }
+  bool start() {
+    return helper("start_postgres '" + dir_.string() + "' " + std::to_string(port_)) == 0;
+  }
+  bool stop() { return helper("stop_postgres '" + dir_.string() + "'") == 0; }
+  std::string url() const {
+    return "postgres://postgres@127.0.0.1:" + std::to_string(port_) + "/postgres";
+  }
+
+ private:
+  // Runs a function of scripts/services.sh in bash; its output goes to the test log.
+  static int helper(const std::string& call) {
+    const std::string script = std::string(CHATSTREAM_SOURCE_DIR) + "/scripts/services.sh";
+    const std::string command = "bash -c 'source \"$0\" && " + call + "' '" + script + "' 1>&2";
+    return std::system(command.c_str());
+  }
+
+  static int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    int port = 0;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    if (fd >= 0) ::close(fd);
+    return port;
+  }
+
+  std::filesystem::path dir_;
+  int port_;
+};
+
+Conversation create(Store& store, const std::string& title) {
+  NewConversation n;
+  n.title = title;
+  return sync(store.create_conversation(n));
+}
+
+TEST(PostgresServer, PingFailsWhileTheServerIsDownAndARestartIsSurvived) {
+  if (test_postgres_url().empty()) {
+    GTEST_SKIP() << postgres_url_variable << " is not set: PostgreSQL tests skipped";
+  }
+  if (!PrivateCluster::server_installed()) {
+    GTEST_SKIP() << "no PostgreSQL server binaries (initdb, pg_ctl) on this machine";
+  }
+  PrivateCluster cluster;
+  ASSERT_TRUE(cluster.start());
+  StoreConfig config;
+  config.url = cluster.url();
+  config.read_connections = 2;
+  auto store = open_store(config);
+  const Conversation first = create(*store, "first");
+  EXPECT_TRUE(sync(store->ping()));
+
+  // Down: ping says so, operations fail with StoreFailure instead of hanging.
+  ASSERT_TRUE(cluster.stop());
+  EXPECT_FALSE(sync(store->ping()));
+  EXPECT_THROW(sync(store->get_conversation("local", first.id)), StoreFailure);
+  EXPECT_THROW(create(*store, "while down"), StoreFailure);
+  EXPECT_FALSE(sync(store->ping()));
+
+  // Up again: the same store reconnects.
+  ASSERT_TRUE(cluster.start());
+  EXPECT_TRUE(sync(store->ping()));
+  EXPECT_EQ(sync(store->get_conversation("local", first.id))->title, "first");
+  const Conversation second = create(*store, "second");
+
+  // A restart between two operations, with nothing in between noticing it: the next write
+  // and reads succeed on new sessions.
+  ASSERT_TRUE(cluster.stop());
+  ASSERT_TRUE(cluster.start());
+  const Conversation third = create(*store, "third");
+  for (int i = 0; i < 3; ++i) {
+    const auto page = sync(store->list_conversations({}));
+    ASSERT_EQ(page.conversations.size(), 3U);
+    EXPECT_EQ(page.conversations[0].id, third.id);
+  }
+  EXPECT_EQ(sync(store->get_conversation("local", second.id))->title, "second");
+  EXPECT_TRUE(sync(store->ping()));
+  store.reset();  // before the cluster stops
 }
 
 }  // namespace
