@@ -209,7 +209,8 @@ void Connection::exec(std::string_view sql) {
   std::unique_ptr<pg_result, Rows::Deleter> result(PQexec(conn_, text.c_str()));
   const auto status = PQresultStatus(result.get());
   if (result == nullptr || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) {
-    fail(sql.substr(0, 60), result ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn_));
+    fail(one_line(sql.substr(0, 60)),
+         result ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn_));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <barrier>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "postgres_test_support.hpp"
@@ -55,6 +56,12 @@ TEST(PostgresUrl, ConnectionRefusedIsAClearFailureWithoutThePassword) {
     EXPECT_EQ(message.find("very-secret-pw"), std::string::npos) << message;
     EXPECT_EQ(message.find("other-secret"), std::string::npos) << message;
   }
+}
+
+Conversation create_titled(Store& store, const std::string& title) {
+  NewConversation n;
+  n.title = title;
+  return sync(store.create_conversation(n));
 }
 
 class PostgresStore : public ::testing::Test {
@@ -180,6 +187,47 @@ TEST_F(PostgresStore, SessionsKilledBetweenOperationsAreReopened) {
   EXPECT_EQ(store->stats().write_failures, 0U);
 }
 
+// The writer's session dies inside a batch transaction (here: while its INSERT waits for a
+// table lock, the server terminates it): that write fails, nothing of it is kept, and the
+// next write reconnects.
+TEST_F(PostgresStore, ABatchWhoseConnectionBreaksFailsAndTheNextReconnects) {
+  StoreConfig config = factory_->fresh_config();
+  const std::string schema = factory_->last_schema();
+  auto store = open_store(config);
+  create_titled(*store, "kept");
+
+  PgAdmin locker(test_postgres_url());
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE " + schema + ".conversations IN ACCESS EXCLUSIVE MODE");
+  std::string error;
+  std::thread writer([&] {
+    try {
+      create_titled(*store, "lost");
+    } catch (const StoreFailure& e) {
+      error = e.what();
+    }
+  });
+  const std::string waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = '" +
+                              schema + "' AND wait_event_type = 'Lock'";
+  std::optional<std::string> pid;
+  for (int i = 0; i < 500 && !pid; ++i) {
+    pid = factory_->admin().scalar(waiting);
+    if (!pid) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(pid.has_value()) << "the write never waited for the lock";
+  factory_->admin().exec("SELECT pg_terminate_backend(" + *pid + ")");
+  writer.join();
+  locker.exec("ROLLBACK");
+
+  EXPECT_NE(error, "") << "the write in the broken transaction did not fail";
+  EXPECT_GE(store->stats().write_failures, 1U);
+  const Conversation next = create_titled(*store, "next");
+  std::set<std::string> titles;
+  for (const auto& c : sync(store->list_conversations({})).conversations) titles.insert(c.title);
+  EXPECT_EQ(titles, (std::set<std::string>{"kept", "next"}));
+  EXPECT_EQ(sync(store->get_conversation("local", next.id))->title, "next");
+}
+
 // A private PostgreSQL cluster started with scripts/services.sh (as the test script does),
 // so that one test can stop and restart a server without disturbing the others.
 class PrivateCluster {
@@ -234,12 +282,6 @@ class PrivateCluster {
   int port_;
 };
 
-Conversation create(Store& store, const std::string& title) {
-  NewConversation n;
-  n.title = title;
-  return sync(store.create_conversation(n));
-}
-
 TEST(PostgresServer, PingFailsWhileTheServerIsDownAndARestartIsSurvived) {
   if (test_postgres_url().empty()) {
     GTEST_SKIP() << postgres_url_variable << " is not set: PostgreSQL tests skipped";
@@ -253,27 +295,27 @@ TEST(PostgresServer, PingFailsWhileTheServerIsDownAndARestartIsSurvived) {
   config.url = cluster.url();
   config.read_connections = 2;
   auto store = open_store(config);
-  const Conversation first = create(*store, "first");
+  const Conversation first = create_titled(*store, "first");
   EXPECT_TRUE(sync(store->ping()));
 
   // Down: ping says so, operations fail with StoreFailure instead of hanging.
   ASSERT_TRUE(cluster.stop());
   EXPECT_FALSE(sync(store->ping()));
   EXPECT_THROW(sync(store->get_conversation("local", first.id)), StoreFailure);
-  EXPECT_THROW(create(*store, "while down"), StoreFailure);
+  EXPECT_THROW(create_titled(*store, "while down"), StoreFailure);
   EXPECT_FALSE(sync(store->ping()));
 
   // Up again: the same store reconnects.
   ASSERT_TRUE(cluster.start());
   EXPECT_TRUE(sync(store->ping()));
   EXPECT_EQ(sync(store->get_conversation("local", first.id))->title, "first");
-  const Conversation second = create(*store, "second");
+  const Conversation second = create_titled(*store, "second");
 
   // A restart between two operations, with nothing in between noticing it: the next write
   // and reads succeed on new sessions.
   ASSERT_TRUE(cluster.stop());
   ASSERT_TRUE(cluster.start());
-  const Conversation third = create(*store, "third");
+  const Conversation third = create_titled(*store, "third");
   for (int i = 0; i < 3; ++i) {
     const auto page = sync(store->list_conversations({}));
     ASSERT_EQ(page.conversations.size(), 3U);
