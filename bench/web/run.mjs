@@ -168,16 +168,32 @@ try {
     await new Promise((r) => setTimeout(r, 5000));
     const { profile } = await cdp.send('Profiler.stop');
     const self = new Map();
+    const incl = new Map();
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parentOf = new Map();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+    const keyOf = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
     const dts = profile.timeDeltas;
+    let js = 0;
     profile.samples.forEach((id, i) => {
       const n = byId.get(id);
-      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`;
-      self.set(key, (self.get(key) ?? 0) + (dts[i] ?? 0) / 1000);
+      const dt = (dts[i + 1] ?? 0) / 1000;
+      self.set(keyOf(n), (self.get(keyOf(n)) ?? 0) + dt);
+      if (n.callFrame.url) js += dt;
+      const seen = new Set();
+      for (let cur = id; cur !== undefined; cur = parentOf.get(cur)) {
+        const k = keyOf(byId.get(cur));
+        if (!seen.has(k)) incl.set(k, (incl.get(k) ?? 0) + dt);
+        seen.add(k);
+      }
     });
-    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
-    console.log('top self time (ms) over 5 s:');
-    for (const [k, v] of top) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+    const show = (title, m) => {
+      console.log(title);
+      for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+    };
+    console.log(`JavaScript (samples in page scripts) over 5 s: ${js.toFixed(0)} ms`);
+    show('top self time (ms) over 5 s:', self);
+    show('top inclusive time (ms) over 5 s:', incl);
   }
   // Optional: trace a window and sum main-thread event time by name (--trace).
   if (process.argv.includes('--trace')) {
@@ -185,18 +201,54 @@ try {
     const events = [];
     cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
     const finished = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-    await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+    await cdp.send('Tracing.start', { categories: process.env.BENCH_TRACE_CATS ?? 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
     await new Promise((r) => setTimeout(r, 3000));
     await cdp.send('Tracing.end');
     await finished;
     const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-    const sums = new Map();
-    for (const e of events) {
-      if (!main || e.pid !== main.pid || e.tid !== main.tid || e.ph !== 'X' || !e.dur) continue;
-      sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
+    const mine = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    // Exclusive (self) time per event name: subtract the time of directly nested events.
+    const self = new Map();
+    const stack = [];
+    for (const e of mine) {
+      while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+      const parent = stack[stack.length - 1];
+      // Thread (CPU) time when the trace has it: robust against other processes on the machine.
+      const d = (e.tdur ?? e.dur) / 1000;
+      if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - d);
+      self.set(e.name, (self.get(e.name) ?? 0) + d);
+      if (process.env.BENCH_TRACE_TASKS && e.name === 'RunTask') {
+        const src = e.args?.src_func ? `RunTask ${e.args.src_file?.split('/').pop()}:${e.args.src_func}` : 'RunTask (unknown source)';
+        e.src = src;
+      }
+      if (parent?.src) self.set(parent.src, (self.get(parent.src) ?? 0) - d);
+      if (e.src) self.set(e.src, (self.get(e.src) ?? 0) + d);
+      stack.push(e);
     }
-    console.log('main-thread trace events over 3 s (inclusive ms, nested events overlap):');
-    for (const [k, v] of [...sums.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+    const commits = mine.filter((e) => e.name === 'Commit').length;
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    console.log(`main-thread trace over 3 s: ${commits} frames committed; CPU ${total.toFixed(0)} ms (${(total / Math.max(1, commits)).toFixed(2)} ms per frame); self CPU ms by event:`);
+    for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, process.env.BENCH_TRACE_TASKS ? 40 : 16)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+  }
+  // Optional: composited layers (size, paint count) in the middle of the stream (--layers).
+  if (process.argv.includes('--layers')) {
+    await new Promise((r) => setTimeout(r, (TOKENS / TPS) * 400));
+    let layers = [];
+    cdp.on('LayerTree.layerTreeDidChange', (e) => {
+      if (e.layers) layers = e.layers;
+    });
+    await cdp.send('LayerTree.enable');
+    await new Promise((r) => setTimeout(r, 2000));
+    const before = new Map(layers.map((l) => [l.layerId, l.paintCount]));
+    await new Promise((r) => setTimeout(r, 2000));
+    console.log(`${layers.length} layers (paints during 2 s, size, draws content):`);
+    for (const l of layers) {
+      if (!l.drawsContent) continue;
+      const node = l.backendNodeId ? await cdp.send('DOM.describeNode', { backendNodeId: l.backendNodeId }).catch(() => null) : null;
+      const name = node ? `${node.node.nodeName.toLowerCase()}${(node.node.attributes ?? []).join(' ').slice(0, 60)}` : '';
+      console.log(`  ${String((l.paintCount ?? 0) - (before.get(l.layerId) ?? 0)).padStart(4)}  ${Math.round(l.width)}x${Math.round(l.height)}  ${l.drawsContent ? 'draws' : '     '}  ${name}`);
+    }
+    await cdp.send('LayerTree.disable');
   }
   // Sample main-thread time and tokens sent every 250 ms until the stream ends.
   const samples = [];

@@ -3,6 +3,7 @@ import { ApiError, api } from './api/client';
 import type { Conversation, ConversationWithMessages, Message, ModelList } from './api/types';
 import { Composer, type ComposerHandle } from './components/Composer';
 import { Icon } from './components/Icon';
+import { LiveRegion, createAnnouncer } from './components/LiveRegion';
 import { MessageView, type MessageActions } from './components/MessageView';
 import { Sidebar } from './components/Sidebar';
 import { useMediaQuery, useStickToBottom, useVisualViewport } from './hooks';
@@ -47,7 +48,7 @@ export default function App() {
   const [newModel, setNewModel] = useState('');
   const [drawer, setDrawer] = useState(false);
   const [toast, setToast] = useState<string | null>(null);
-  const [announcement, setAnnouncement] = useState('');
+  const [announcer] = useState(createAnnouncer);
   const [reloadKey, reload] = useReducer((x: number) => x + 1, 0);
   const streams = useRef(new Map<string, LiveStream>());
   const finishedIds = useRef(new Set<string>());
@@ -388,7 +389,7 @@ export default function App() {
     };
   }, [drawer, isPhone]);
 
-  const announce = useCallback((t: string) => setAnnouncement(t), []);
+  const announce = announcer.announce;
   const title = conv ? conv.title || 'New chat' : 'New chat';
   const drawerHidden = isPhone && !drawer;
 
@@ -491,9 +492,7 @@ export default function App() {
         <div className="composer-wrap">
           <Composer ref={composer} streaming={busy} disabled={convState !== 'idle'} onSend={send} onStop={stop} />
         </div>
-        <div className="visually-hidden" aria-live="polite" aria-atomic="true">
-          {announcement}
-        </div>
+        <LiveRegion announcer={announcer} />
         {toast && (
           <div className="toast" role="status">
             {toast}

@@ -1,11 +1,11 @@
 // Incremental Markdown: finished top-level blocks are memoized; only the growing
 // tail is re-parsed (after closing its unfinished syntax). Raw HTML in model
 // output is never rendered (no rehype-raw; react-markdown escapes it).
-import { memo, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
 import { BlockSplitter } from '../lib/blocks';
-import { closeTail } from '../lib/closeTail';
+import { closeTail, openFence } from '../lib/closeTail';
 import { rehypeSharedHighlight } from '../lib/highlight';
 
 interface HastNode {
@@ -87,24 +87,48 @@ const components: Components = {
 
 const remarkPlugins = [remarkGfm];
 const rehypePlugins = [rehypeSharedHighlight];
+// For a streaming tail that ends inside a code fence: that code block is highlighted
+// up to its last complete line only (see highlightGrowing).
+const rehypePluginsGrowingCode = [[rehypeSharedHighlight, { growingLast: true }] as [typeof rehypeSharedHighlight, { growingLast: boolean }]];
 
 function allowUrl(url: string): string {
   return /^(https?:|mailto:|#|\/)/i.test(url) ? url : '';
 }
 
+/**
+ * Recently rendered blocks by text. When the streaming tail becomes a finished block
+ * it moves out of the tail's layer and mounts again with the same text: this makes
+ * that a lookup instead of a second parse.
+ */
+const recent = new Map<string, ReactElement>();
+const RECENT_MAX = 16;
+
+function renderBlock(text: string, growingCode: boolean): ReactElement {
+  const key = growingCode ? `\u0000${text}` : text;
+  const hit = recent.get(key);
+  if (hit) return hit;
+  // react-markdown's component is a plain function of its props (no hooks).
+  const el = ReactMarkdown({
+    remarkPlugins,
+    rehypePlugins: growingCode ? rehypePluginsGrowingCode : rehypePlugins,
+    components,
+    urlTransform: allowUrl,
+    skipHtml: true,
+    children: text,
+  });
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  recent.set(key, el);
+  return el;
+}
+
 /** One rendered Markdown block. Memoized: it re-renders only when its text changes. */
-export const MarkdownBlock = memo(function MarkdownBlock({ text }: { text: string }) {
-  return (
-    <ReactMarkdown
-      remarkPlugins={remarkPlugins}
-      rehypePlugins={rehypePlugins}
-      components={components}
-      urlTransform={allowUrl}
-      skipHtml
-    >
-      {text}
-    </ReactMarkdown>
-  );
+export const MarkdownBlock = memo(function MarkdownBlock({ text, growingCode = false }: { text: string; growingCode?: boolean }) {
+  return renderBlock(text, growingCode);
+});
+
+/** Finished blocks: re-rendered only when a block is added (the array identity changes). */
+const FinishedBlocks = memo(function FinishedBlocks({ blocks }: { blocks: readonly string[] }) {
+  return blocks.map((b, i) => <MarkdownBlock key={i} text={b} />);
 });
 
 /** Renders a (possibly still growing) Markdown text block by block. */
@@ -114,13 +138,20 @@ export function Markdown({ text, streaming }: { text: string; streaming: boolean
   const s = splitter.current;
   const { finished, tail } = useMemo(() => s.update(text), [s, text]);
   const tailText = streaming ? closeTail(tail) : tail;
-  // One flat keyed list, so the tail keeps its element when it becomes a finished block.
-  const blocks = tailText.trim() !== '' ? [...finished, tailText] : finished;
+  const growingCode = streaming && openFence(tail) !== null;
+  const hasTail = tailText.trim() !== '';
   return (
     <div className="markdown">
-      {blocks.map((b, i) => (
-        <MarkdownBlock key={i} text={b} />
-      ))}
+      <FinishedBlocks blocks={finished} />
+      {hasTail &&
+        (streaming ? (
+          // The growing tail paints into its own layer, so finished blocks are not repainted each frame.
+          <div className="md-tail">
+            <MarkdownBlock text={tailText} growingCode={growingCode} />
+          </div>
+        ) : (
+          <MarkdownBlock key="tail" text={tailText} />
+        ))}
     </div>
   );
 }

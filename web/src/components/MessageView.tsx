@@ -164,19 +164,38 @@ function StatusLine({ m, onRetry, busy }: { m: Message; onRetry(): void; busy: b
   return null;
 }
 
+const ANNOUNCE_EVERY_MS = 400;
+
+/**
+ * Announces completed sentences of a live stream. Listens to the stream directly
+ * (no React effect per frame) and looks at new text at most every 400 ms.
+ */
+function useSentenceAnnouncer(stream: LiveStream | undefined, announce: (t: string) => void): void {
+  useEffect(() => {
+    if (!stream) return;
+    let offset = 0;
+    let last = -Infinity;
+    const check = () => {
+      const snap = stream.getSnapshot();
+      const now = performance.now();
+      if (!snap.revealed && now - last < ANNOUNCE_EVERY_MS) return;
+      last = now;
+      const [sentence, off] = completedSentences(snap.text, offset);
+      if (sentence) {
+        offset = off;
+        announce(sentence);
+      }
+    };
+    check();
+    return stream.subscribe(check);
+  }, [stream, announce]);
+}
+
 function AssistantMessage({ message: m, siblings, stream, busy, actions, announce }: Props) {
   const snap = useLiveStream(stream);
   const live = snap !== null && !snap.revealed;
   const text = snap ? snap.text : m.content;
-  const announced = useRef(0);
-  useEffect(() => {
-    if (!snap) return;
-    const [sentence, off] = completedSentences(snap.text, announced.current);
-    if (sentence) {
-      announced.current = off;
-      announce(sentence);
-    }
-  }, [snap, announce]);
+  useSentenceAnnouncer(stream, announce);
 
   const state = snap?.state;
   const waiting = live && text.length === 0;

@@ -30,13 +30,47 @@ export function highlightChildren(lang: string, code: string): Element['children
   return children;
 }
 
-export function rehypeSharedHighlight() {
+/** Highlighted prefix of the code block that is still streaming (one at a time). */
+let streamingPrefix: { lang: string; code: string; children: Element['children'] } | null = null;
+
+/**
+ * Highlights a code block that is still being written: only up to its last complete
+ * line (the partial line is plain text), and a long block only when it has grown by
+ * an eighth since the last time, so the work per frame stays small and the total work
+ * stays proportional to the block's size.
+ */
+export function highlightGrowing(lang: string, code: string): Element['children'] | null {
+  if (!lowlight.registered(lang)) return null;
+  // The code text ends with the line break that closes the (partial) last line.
+  let cut = code.lastIndexOf('\n', code.length - 2) + 1;
+  const prev = streamingPrefix;
+  if (prev && prev.lang === lang && code.startsWith(prev.code) && cut - prev.code.length < prev.code.length / 8) cut = prev.code.length;
+  const prefix = code.slice(0, cut);
+  if (!prev || prev.lang !== lang || prev.code !== prefix) {
+    streamingPrefix = { lang, code: prefix, children: lowlight.highlight(lang, prefix).children as Element['children'] };
+  }
+  const rest = code.slice(cut);
+  const children = streamingPrefix!.children;
+  return rest ? [...children, { type: 'text', value: rest }] : children;
+}
+
+export interface HighlightOptions {
+  /** The last code block is still streaming (see highlightGrowing). */
+  growingLast?: boolean;
+}
+
+export function rehypeSharedHighlight(options: HighlightOptions = {}) {
   return (tree: Root) => {
+    const blocks: { node: Element; lang: string }[] = [];
     visit(tree, 'element', (node: Element, _i, parent) => {
       if (node.tagName !== 'code' || !parent || (parent as Element).tagName !== 'pre') return;
       const lang = languageOf(node);
-      if (!lang) return;
-      const children = highlightChildren(lang.toLowerCase(), toText(node, { whitespace: 'pre' }));
+      if (lang) blocks.push({ node, lang: lang.toLowerCase() });
+    });
+    blocks.forEach(({ node, lang }, i) => {
+      const code = toText(node, { whitespace: 'pre' });
+      const growing = options.growingLast === true && i === blocks.length - 1;
+      const children = growing ? highlightGrowing(lang, code) : highlightChildren(lang, code);
       if (!children) return;
       const cls = Array.isArray(node.properties.className) ? node.properties.className : [];
       node.properties.className = [...cls, 'hljs'];
