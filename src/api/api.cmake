@@ -5,5 +5,6 @@ chatstream_add_library(chatstream_api
     ${CMAKE_CURRENT_LIST_DIR}/json.cpp
     ${CMAKE_CURRENT_LIST_DIR}/messages.cpp
     ${CMAKE_CURRENT_LIST_DIR}/routes.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/titles.cpp
   DEPS chatstream_http chatstream_generation chatstream_store chatstream_providers
        chatstream_util Boost::json)

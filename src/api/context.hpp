@@ -27,6 +27,7 @@ struct ApiSettings {
   std::size_t max_title_bytes = 300;
   std::size_t context_budget_chars = 48'000;
   std::chrono::milliseconds cancel_wait{5000};  // a cancel request waits this long for the save
+  bool auto_titles = true;  // ask a real model for a title after the first answer
 };
 
 struct ApiContext {

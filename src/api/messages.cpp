@@ -2,9 +2,13 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include "api/handlers.hpp"
 #include "api/json.hpp"
 #include "api/sources.hpp"
+#include "api/titles.hpp"
 #include "generation/context.hpp"
 #include "generation/hub.hpp"
 #include "http/error.hpp"
@@ -147,11 +151,21 @@ Reply post_message(ApiContext* ctx, http::Request req) {
     patch.title = generation::title_from_message(stored[0].content);
   }
   if (model_name && *model_name != conversation->model) patch.model = model->id;
+  const std::optional<std::string> patch_title = patch.title;
   if (patch.title || patch.model) {
     co_await ctx->store.update_conversation(user, cid, std::move(patch));
   }
 
   co_await start_generation(ctx, user, *conversation, stored[0].id, stored[1], *model);
+
+  if (patch_title && ctx->settings.auto_titles && model->provider->kind() != "simulated") {
+    if (auto g = ctx->hub.find(stored[1].id)) {
+      boost::asio::co_spawn(
+          co_await boost::asio::this_coro::executor,
+          auto_title(ctx, user, cid, *patch_title, stored[0].content, std::move(g), *model),
+          boost::asio::detached);
+    }
+  }
 
   json::object out;
   out["user_message"] = to_json(stored[0]);

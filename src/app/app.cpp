@@ -121,7 +121,7 @@ int run(Config config) {
       logger->warn("{} answers were cut off by a previous stop; marked interrupted", recovered);
     }
   } catch (const std::exception& e) {
-    logger->error("cannot open the history database {}: {}", store_config.url, e.what());
+    logger->error("cannot open the history database: {}", e.what());  // the URL may hold a password
     return 1;
   }
 
@@ -166,6 +166,7 @@ int run(Config config) {
   api::ApiSettings api_settings;
   api_settings.max_message_bytes = config.generation.max_message_bytes;
   api_settings.context_budget_chars = config.generation.context_budget_chars;
+  api_settings.auto_titles = config.generation.auto_titles;
   api::ApiContext api_context{*store, hub, *registry, api_settings, logger};
 
   http::Router router;

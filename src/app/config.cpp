@@ -147,8 +147,8 @@ void add_options(Binder& b, Config& c) {
   b.option("port-file", c.port_file, "Write the bound port to this file once listening");
   b.option("data-dir", c.data_dir, "Directory for the database and other state");
   b.option("database", c.database,
-           "History database: a SQLite file path or sqlite:<path> (default: <data-dir>/"
-           "chatstream.db)");
+           "History database: a SQLite file path, sqlite:<path>, or postgres://user@host/db "
+           "(default: <data-dir>/chatstream.db)");
   b.option("web-root", c.web_root, "Directory with the built web app");
   b.option("threads", c.threads, "I/O threads (0 = one per core)");
   b.option("log-format", c.log_format, "Log format: text or json")
@@ -186,7 +186,9 @@ void add_options(Binder& b, Config& c) {
   b.option("max-message-bytes", g.max_message_bytes, "Largest user message (413 beyond)");
   b.option("context-budget-chars", g.context_budget_chars,
            "History sent to the model; the oldest turns are dropped beyond it");
-  b.flag("auto-titles", g.auto_titles, "Ask the model for a short conversation title");
+  b.option("auto-titles", g.auto_titles,
+           "After the first answer, ask the model for a short conversation title (true/false; "
+           "never for the simulated model)");
 }
 
 }  // namespace
