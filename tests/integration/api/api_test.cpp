@@ -298,6 +298,25 @@ TEST_F(ApiTest, LimitsAnswer429) {
   api_.send(c2, "hi");  // capacity is back
 }
 
+TEST_F(ApiTest, CancelOnDisconnectAfterStopsUnwatchedGenerationsOnly) {
+  start({"--cancel-on-disconnect-after", "300ms"}, 15);
+  auto cid = api_.new_conversation();
+  auto [u1, watched] = api_.send(cid, "Tell me a long story");
+  auto cid2 = api_.new_conversation();
+  auto [u2, unwatched] = api_.send(cid2, "Tell me a long story");
+  RawConnection c(api_.port);
+  c.send("GET /api/messages/" + watched + "/events HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  std::string status;
+  for (int i = 0; i < 100 && status != "cancelled"; ++i) {
+    std::this_thread::sleep_for(50ms);
+    c.read_some(0ms);
+    status = std::string(api_.message(cid2, unwatched).at("status").as_string());
+  }
+  EXPECT_EQ(status, "cancelled");
+  EXPECT_EQ(api_.message(cid, watched).at("status").as_string(), "streaming");
+  api_.json("POST", "/api/messages/" + watched + "/cancel", "{}", 200);
+}
+
 TEST_F(ApiTest, StreamingPostAnswersInTheSameResponse) {
   start();
   auto cid = api_.new_conversation();
