@@ -141,21 +141,40 @@ try {
   await page.getByRole('textbox', { name: 'Message' }).fill('Write a long answer');
   await page.evaluate(() => {
     const w = window;
-    w.__bench = { frames: 0, longTasks: [], running: true };
+    w.__bench = { frames: 0, longTasks: [], running: true, since: Infinity, finishedBlockMutations: 0, tailMutations: 0, blocksAdded: 0 };
     const loop = () => {
       w.__bench.frames++;
       if (w.__bench.running) requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__bench.longTasks.push(e.duration);
+      for (const e of list.getEntries()) if (e.startTime >= w.__bench.since) w.__bench.longTasks.push(e.duration);
     }).observe({ type: 'longtask', buffered: true });
+    // DOM changes inside the streaming message: in the growing tail, inside finished
+    // blocks (should stay 0: finished blocks are never re-rendered), blocks added.
+    let prevTail = null;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        const md = el?.closest('article[data-role="assistant"] .markdown');
+        if (!md || el.closest('article')?.getAttribute('data-status') !== 'streaming') continue;
+        const tail = md.lastElementChild;
+        if (el === md) w.__bench.blocksAdded += r.addedNodes.length;
+        else if ((tail && tail.contains(el)) || (prevTail && prevTail.contains(el))) w.__bench.tailMutations++;
+        else w.__bench.finishedBlockMutations++;
+      }
+      const md = document.querySelector('article[data-role="assistant"][data-status="streaming"] .markdown');
+      prevTail = md?.lastElementChild ?? null;
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
   });
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
   const metric = async () => {
     const { metrics } = await cdp.send('Performance.getMetrics');
     return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
   };
+  await page.evaluate(() => {
+    window.__bench.since = performance.now();
+  });
   await page.getByRole('textbox', { name: 'Message' }).press('Enter');
   const startWall = Date.now();
   const framesAtStart = await page.evaluate(() => window.__bench.frames);
@@ -221,6 +240,12 @@ try {
         const src = e.args?.src_func ? `RunTask ${e.args.src_file?.split('/').pop()}:${e.args.src_func}` : 'RunTask (unknown source)';
         e.src = src;
       }
+      e.top = parent ? parent.top : e;
+      if (e.top.dur >= 50_000) {
+        e.top.parts ??= new Map();
+        if (parent) e.top.parts.set(parent.name, (e.top.parts.get(parent.name) ?? 0) - e.dur / 1000);
+        e.top.parts.set(e.name, (e.top.parts.get(e.name) ?? 0) + e.dur / 1000);
+      }
       if (parent?.src) self.set(parent.src, (self.get(parent.src) ?? 0) - d);
       if (e.src) self.set(e.src, (self.get(e.src) ?? 0) + d);
       stack.push(e);
@@ -229,6 +254,10 @@ try {
     const total = [...self.values()].reduce((a, b) => a + b, 0);
     console.log(`main-thread trace over 3 s: ${commits} frames committed; CPU ${total.toFixed(0)} ms (${(total / Math.max(1, commits)).toFixed(2)} ms per frame); self CPU ms by event:`);
     for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, process.env.BENCH_TRACE_TASKS ? 40 : 16)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+    for (const e of mine.filter((x) => x.parts)) {
+      const parts = [...e.parts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
+      console.log(`  task of ${(e.dur / 1000).toFixed(0)} ms: ${parts.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+    }
   }
   // Optional: composited layers (size, paint count) in the middle of the stream (--layers).
   if (process.argv.includes('--layers')) {
@@ -270,6 +299,7 @@ try {
   const revealedWall = Date.now();
   const frames = (await page.evaluate(() => window.__bench.frames)) - framesAtStart;
   const longTasks = await page.evaluate(() => window.__bench.longTasks);
+  const dom = await page.evaluate(() => ({ tail: window.__bench.tailMutations, finished: window.__bench.finishedBlockMutations, added: window.__bench.blocksAdded }));
   const shownLen = await page.evaluate(() => document.querySelector('article[data-role="assistant"] .markdown')?.textContent?.length ?? 0);
 
   const windowAt = (frac) => {
@@ -296,9 +326,10 @@ try {
     `main-thread time per token at 10%: ${fmt(w10?.task)} ms (script ${fmt(w10?.script)}, layout ${fmt(w10?.layout)}, style ${fmt(w10?.style)})`,
     `main-thread time per token at 90%: ${fmt(w90?.task)} ms (script ${fmt(w90?.script)}, layout ${fmt(w90?.layout)}, style ${fmt(w90?.style)})`,
     `reveal trails the stream at the end by: ${revealedWall - streamEndWall} ms`,
+    `DOM mutations while streaming: ${dom.tail} in the tail, ${dom.finished} inside finished blocks, ${dom.added} top-level elements added`,
   ];
   console.log(lines.join('\n'));
-  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ lines, w10, w90, frames, longTasks }, null, 2));
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ lines, throttle: THROTTLE, tokens: tokens.length, fps: frames / ((revealedWall - startWall) / 1000), longTasks, w10, w90, endLagMs: revealedWall - streamEndWall, dom }, null, 2));
 } catch (e) {
   console.error(e);
   exitCode = 1;

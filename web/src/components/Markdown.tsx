@@ -126,10 +126,34 @@ export const MarkdownBlock = memo(function MarkdownBlock({ text, growingCode = f
   return renderBlock(text, growingCode);
 });
 
-/** Finished blocks: re-rendered only when a block is added (the array identity changes). */
-const FinishedBlocks = memo(function FinishedBlocks({ blocks }: { blocks: readonly string[] }) {
-  return blocks.map((b, i) => <MarkdownBlock key={i} text={b} />);
+/** Blocks per chunk: a frame re-renders one chunk (the tail's), not every block. */
+const CHUNK = 32;
+const EMPTY: readonly string[] = [];
+
+/**
+ * A run of up to CHUNK blocks, the last chunk also holds the tail. Memoized: a frame
+ * re-renders only the tail's chunk. The DOM stays flat (chunks are fragments) and
+ * every block keeps its key from the moment it appears as the tail, so a block that
+ * is finished is never mounted again or re-parsed.
+ */
+const Chunk = memo(function Chunk({ start, blocks, tail, growingCode }: { start: number; blocks: readonly string[]; tail: string | null; growingCode: boolean }) {
+  const out = blocks.map((b, i) => <MarkdownBlock key={start + i} text={b} />);
+  if (tail !== null) out.push(<MarkdownBlock key={start + blocks.length} text={tail} growingCode={growingCode} />);
+  return out;
 });
+
+/** Splits finished blocks into chunks, reusing the previous arrays of full chunks (stable for memo). */
+function toChunks(prev: readonly (readonly string[])[], finished: readonly string[]): (readonly string[])[] {
+  const out: (readonly string[])[] = [];
+  for (let start = 0; start < finished.length; start += CHUNK) {
+    const k = start / CHUNK;
+    const old = prev[k];
+    const full = start + CHUNK <= finished.length;
+    if (full && old && old.length === CHUNK && old[0] === finished[start] && old[CHUNK - 1] === finished[start + CHUNK - 1]) out.push(old);
+    else out.push(finished.slice(start, start + CHUNK));
+  }
+  return out;
+}
 
 /** Renders a (possibly still growing) Markdown text block by block. */
 export function Markdown({ text, streaming }: { text: string; streaming: boolean }) {
@@ -137,21 +161,17 @@ export function Markdown({ text, streaming }: { text: string; streaming: boolean
   if (splitter.current === null) splitter.current = new BlockSplitter();
   const s = splitter.current;
   const { finished, tail } = useMemo(() => s.update(text), [s, text]);
+  const chunkCache = useRef<(readonly string[])[]>([]);
+  const chunks = useMemo(() => (chunkCache.current = toChunks(chunkCache.current, finished)), [finished]);
   const tailText = streaming ? closeTail(tail) : tail;
   const growingCode = streaming && openFence(tail) !== null;
   const hasTail = tailText.trim() !== '';
-  return (
-    <div className="markdown">
-      <FinishedBlocks blocks={finished} />
-      {hasTail &&
-        (streaming ? (
-          // The growing tail paints into its own layer, so finished blocks are not repainted each frame.
-          <div className="md-tail">
-            <MarkdownBlock text={tailText} growingCode={growingCode} />
-          </div>
-        ) : (
-          <MarkdownBlock key="tail" text={tailText} />
-        ))}
-    </div>
-  );
+  const tailChunk = Math.floor(finished.length / CHUNK);
+  const count = Math.max(chunks.length, hasTail ? tailChunk + 1 : 0);
+  const rendered = [];
+  for (let k = 0; k < count; k++)
+    rendered.push(
+      <Chunk key={k} start={k * CHUNK} blocks={chunks[k] ?? EMPTY} tail={hasTail && k === tailChunk ? tailText : null} growingCode={growingCode && k === tailChunk} />,
+    );
+  return <div className="markdown">{rendered}</div>;
 }

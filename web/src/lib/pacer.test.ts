@@ -53,6 +53,29 @@ describe('RevealPacer', () => {
     expect(p.visibleText).toBe(p.fullText);
   });
 
+  it('shows the rest within endLagMs once the end time is known', () => {
+    const p = new RevealPacer({ maxLagMs: 300, endLagMs: 150 });
+    let t = 0;
+    for (let i = 1; i <= 200; i++) {
+      p.push(`tok${i} `, t, i);
+      t += 10;
+      p.tick(t);
+    }
+    const backlog = p.fullText.length - p.shownLength;
+    p.finish(t);
+    const end = t;
+    const lens: number[] = [];
+    while (!p.done && t < end + 1000) {
+      t += 16;
+      p.tick(t);
+      lens.push(p.shownLength);
+    }
+    expect(backlog).toBeGreaterThan(50); // there was something left to catch up
+    expect(p.done).toBe(true);
+    expect(t - end).toBeLessThanOrEqual(150 + 16);
+    expect(lens.length).toBeGreaterThan(5); // still typed out over several frames
+  });
+
   it('keeps a steady stream flowing with bounded lag', () => {
     const p = new RevealPacer({ maxLagMs: 300 });
     let t = 0;

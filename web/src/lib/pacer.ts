@@ -16,6 +16,8 @@ import { graphemeEnds } from './graphemes';
 
 export interface PacerOptions {
   maxLagMs?: number;
+  /** Once the stream has ended, whatever is left is shown within this time (default 150 ms). */
+  endLagMs?: number;
   instant?: boolean;
 }
 
@@ -41,11 +43,14 @@ export class RevealPacer {
   private carry = 0; // fractional graphemes carried between frames
   private lastTick: number | null = null;
   private finished = false;
+  private finishedAt: number | null = null;
   readonly maxLagMs: number;
+  readonly endLagMs: number;
   instant: boolean;
 
   constructor(opts: PacerOptions = {}) {
     this.maxLagMs = opts.maxLagMs ?? 300;
+    this.endLagMs = Math.min(opts.endLagMs ?? 150, this.maxLagMs);
     this.instant = opts.instant ?? false;
   }
 
@@ -65,9 +70,13 @@ export class RevealPacer {
     if (id !== undefined) this.deltas.push({ id, end: this.text.length });
   }
 
-  /** The stream ended: the last grapheme is final, reveal all within the deadline. */
-  finish(): void {
+  /**
+   * The stream ended: the last grapheme is final. With the time of the end, the rest is
+   * revealed within `endLagMs` of it (the end does not trail by a full `maxLagMs`).
+   */
+  finish(now?: number): void {
     this.finished = true;
+    if (now !== undefined && this.finishedAt === null) this.finishedAt = now;
   }
 
   /** Reveal immediately the first `count` UTF-16 units (text the user already saw). */
@@ -107,9 +116,13 @@ export class RevealPacer {
       if (now - a.at >= this.maxLagMs) due = a.end;
       else break;
     }
+    // After the end, everything is due by finishedAt + endLagMs.
+    const endDeadline = this.finishedAt === null ? Infinity : this.finishedAt + this.endLagMs;
+    if (now >= endDeadline) due = limit;
     // Spread the rest evenly until the oldest pending deadline.
     const oldest = this.arrivals[this.arrivalHead];
-    const timeLeft = oldest ? Math.max(dt, oldest.at + this.maxLagMs - now) : dt;
+    const deadline = Math.min(oldest ? oldest.at + this.maxLagMs : Infinity, endDeadline);
+    const timeLeft = Number.isFinite(deadline) ? Math.max(dt, deadline - now) : dt;
     const backlog = limit - this.shown;
     const amount = (backlog * dt) / timeLeft + this.carry;
     let step = Math.floor(amount);

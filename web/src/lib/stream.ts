@@ -2,6 +2,7 @@
 // loop -> subscribers (React via useSyncExternalStore). One per streaming message
 // id, shared by every view of it.
 
+import { FrameCadence } from './cadence';
 import { RevealPacer } from './pacer';
 import { SseClient, type DoneEvent, type ErrorEvent, type StreamState } from './sse';
 
@@ -32,6 +33,7 @@ export function prefersReducedMotion(): boolean {
 
 export class LiveStream {
   readonly pacer: RevealPacer;
+  private cadence = new FrameCadence();
   private sse: SseClient;
   private listeners = new Set<() => void>();
   private snap: StreamSnapshot;
@@ -70,12 +72,12 @@ export class LiveStream {
           this.schedule();
         },
         onDone: (ev) => {
-          this.pacer.finish();
+          this.pacer.finish(this.now());
           this.update({ finished: true, result: ev });
           this.schedule();
         },
         onError: (ev) => {
-          this.pacer.finish();
+          this.pacer.finish(this.now());
           this.update({ finished: true, error: ev });
           this.schedule();
         },
@@ -130,6 +132,12 @@ export class LiveStream {
 
   private onFrame(t: number): void {
     this.frame = null;
+    // On a device that cannot render every frame, skip frames (the pacer then
+    // advances by the longer time at the next render); never skip the last one.
+    if (!this.cadence.frame(t) && !this.pacer.done) {
+      this.schedule();
+      return;
+    }
     const changed = this.pacer.tick(t);
     // Until the replay catches up with what was already on screen, keep showing that.
     const visible = this.pacer.visibleText;
