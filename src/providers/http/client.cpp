@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -252,7 +253,11 @@ asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler
   call.on_head = &on_head;
   call.on_body = &on_body;
 
-  auto strand = asio::make_strand(ex);
+  // The request and its watchdog share one strand: the caller's, when it already is one (a
+  // second strand layered on it would cost a dispatch per completion and buy nothing).
+  const bool on_strand = ex.target<asio::strand<asio::any_io_executor>>() != nullptr ||
+                         ex.target<asio::strand<asio::io_context::executor_type>>() != nullptr;
+  asio::any_io_executor strand = on_strand ? ex : asio::any_io_executor(asio::make_strand(ex));
   Guard guard(strand);
   if (impl_->config.total_timeout.count() > 0)
     guard.total_deadline = Clock::now() + impl_->config.total_timeout;

@@ -49,6 +49,11 @@ asio::awaitable<std::string> proxy_tunnel(Connection* conn, const Origin& target
 
 }  // namespace
 
+Connection::Connection(const asio::any_io_executor& ex, ssl::context& ctx, Origin origin)
+    : socket_(ex), origin_(std::move(origin)) {
+  if (origin_.tls) tls_ = std::make_unique<ssl::stream<tcp::socket>>(ex, ctx);
+}
+
 void Connection::close() noexcept {
   boost::system::error_code ec;
   socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -69,17 +74,31 @@ bool Connection::looks_reusable() {
 
 asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> Connection::read_some(
     asio::mutable_buffer buf) {
-  if (tls_active_) co_return co_await stream_.async_read_some(buf, kAwait);
+  if (tls_active_) co_return co_await tls_->async_read_some(buf, kAwait);
   co_return co_await socket().async_read_some(buf, kAwait);
 }
 
 asio::awaitable<boost::system::error_code> Connection::write_all(std::string_view bytes) {
   if (tls_active_) {
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwait);
+    auto [ec, n] = co_await asio::async_write(*tls_, asio::buffer(bytes), kAwait);
     co_return ec;
   }
   auto [ec, n] = co_await asio::async_write(socket(), asio::buffer(bytes), kAwait);
   co_return ec;
+}
+
+asio::awaitable<boost::system::error_code> Connection::wait_readable() {
+  auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, kAwait);
+  co_return ec;
+}
+
+std::size_t Connection::read_now(asio::mutable_buffer buf, boost::system::error_code& ec) {
+  auto& s = socket();
+  if (!s.non_blocking()) {
+    s.non_blocking(true, ec);
+    if (ec) return 0;
+  }
+  return s.read_some(buf, ec);
 }
 
 void Guard::arm(HttpFailure phase, std::chrono::milliseconds timeout) {
@@ -89,7 +108,8 @@ void Guard::arm(HttpFailure phase, std::chrono::milliseconds timeout) {
     at = total_deadline;
     pending = HttpFailure::timeout_total;
   }
-  timer.expires_at(at);
+  deadline = at;
+  if (at < timer.expiry()) timer.expires_at(at);  // wakes the watchdog, which re-waits
 }
 
 asio::awaitable<void> watchdog(Guard* guard) {
@@ -104,12 +124,14 @@ asio::awaitable<void> watchdog(Guard* guard) {
       guard->close_connection();
       co_return;
     }
-    if (!ec && guard->timer.expiry() <= Clock::now()) {
+    if (ec) continue;  // moved earlier by arm(): wait for the new expiry
+    if (guard->deadline <= Clock::now()) {
       guard->fired = true;
       guard->fired_as = guard->pending;
       guard->close_connection();
       co_return;
     }
+    guard->timer.expires_at(guard->deadline);  // pushed back since: sleep until then
   }
 }
 

@@ -60,15 +60,17 @@ std::string serialize_request(const HttpRequest& request, const Target& target);
 
 class Connection {
  public:
-  Connection(const asio::any_io_executor& ex, ssl::context& ctx, Origin origin)
-      : stream_(ex, ctx), origin_(std::move(origin)) {}
-  tcp::socket& socket() { return stream_.next_layer(); }
-  ssl::stream<tcp::socket>& tls_stream() { return stream_; }
+  // The TLS stream (OpenSSL state plus two 17 KB record buffers) exists only for https
+  // origins: a plain connection is a bare socket.
+  Connection(const asio::any_io_executor& ex, ssl::context& ctx, Origin origin);
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
+  ssl::stream<tcp::socket>& tls_stream() { return *tls_; }
   const Origin& origin() const { return origin_; }
   bool tls() const { return origin_.tls; }
   // After the TLS handshake: reads and writes go through TLS (before it, e.g. for CONNECT,
   // they are plain).
   void set_tls_active() { tls_active_ = true; }
+  bool tls_active() const { return tls_active_; }
   // Closes the TCP socket at once (no TLS close_notify); pending operations complete.
   void close() noexcept;
   // Idle check before reuse: no pending bytes and no EOF/error on the socket.
@@ -77,26 +79,34 @@ class Connection {
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
       asio::mutable_buffer buf);
   asio::awaitable<boost::system::error_code> write_all(std::string_view bytes);
+  // Plain TCP only: waits until the socket is readable (no buffer is held while waiting),
+  // then read_now() takes what is there without blocking (would_block: wait again).
+  asio::awaitable<boost::system::error_code> wait_readable();
+  std::size_t read_now(asio::mutable_buffer buf, boost::system::error_code& ec);
 
  private:
-  ssl::stream<tcp::socket> stream_;
+  tcp::socket socket_;                             // plain connections
+  std::unique_ptr<ssl::stream<tcp::socket>> tls_;  // https origins only
   Origin origin_;
   bool tls_active_ = false;
 };
 
 // Deadlines of one request, enforced by a watchdog coroutine that closes the connection
 // when the current deadline passes or the caller cancels. The request coroutine and the
-// watchdog run on the same strand, so no locking.
+// watchdog run on the same strand, so no locking. arm() only moves `deadline`; the timer is
+// touched only when the deadline comes earlier than its expiry, and the watchdog re-arms it
+// lazily when it wakes before the (pushed back) deadline, so a read costs no timer operation.
 struct Guard {
   explicit Guard(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
   asio::steady_timer timer;
   Clock::time_point total_deadline = Clock::time_point::max();
-  HttpFailure pending = HttpFailure::timeout_total;  // reported if the timer fires
-  Connection* conn = nullptr;                        // closed by the watchdog
-  tcp::resolver* resolver = nullptr;                 // cancelled by the watchdog
-  bool done = false;                                 // the request coroutine finished
-  bool fired = false;                                // a deadline passed
-  bool cancelled = false;                            // our caller cancelled
+  Clock::time_point deadline = Clock::time_point::max();  // of the current phase
+  HttpFailure pending = HttpFailure::timeout_total;       // reported if the deadline passes
+  Connection* conn = nullptr;                             // closed by the watchdog
+  tcp::resolver* resolver = nullptr;                      // cancelled by the watchdog
+  bool done = false;                                      // the request coroutine finished
+  bool fired = false;                                     // a deadline passed
+  bool cancelled = false;                                 // our caller cancelled
   HttpFailure fired_as = HttpFailure::none;
 
   // Starts a phase with its own timeout (bounded by the total deadline).

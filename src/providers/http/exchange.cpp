@@ -1,10 +1,12 @@
 // One request/response exchange on an open connection: write the request, then parse the
 // response incrementally (Beast's sans-I/O parser) and hand the body to the caller as it
 // arrives.
-#include <array>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "providers/http/detail.hpp"
 
@@ -69,6 +71,54 @@ ExchangeResult failed(ExchangeResult r, HttpFailure f, std::string detail) {
 
 }  // namespace
 
+namespace {
+
+// Feeds `data` to the parser. Returns false when the exchange is over (stopped or malformed;
+// `r` says which). Bytes the parser cannot take yet stay in `pending`.
+bool feed(StreamingParser& parser, std::string& pending, std::string_view data, Guard* guard,
+          const HttpClientConfig* config, ExchangeResult& r) {
+  if (!pending.empty()) {
+    pending.append(data);
+    data = pending;
+  }
+  std::size_t offset = 0;
+  bool ok = true;
+  while (offset < data.size() && !parser.is_done()) {
+    error_code pec;
+    const std::size_t used =
+        parser.put(asio::buffer(data.data() + offset, data.size() - offset), pec);
+    offset += used;
+    if (parser.stopped()) {
+      r.head_received = true;
+      r.stopped = true;
+      ok = false;
+      break;
+    }
+    if (pec && pec != http::error::need_more) {
+      r.head_received = parser.head_done();
+      r.failure = HttpFailure::protocol;
+      r.detail = "malformed HTTP response: " + pec.message();
+      ok = false;
+      break;
+    }
+    if (pec || used == 0) break;  // need more bytes
+  }
+  if (parser.head_done()) guard->arm(HttpFailure::timeout_idle, config->idle_timeout);
+  if (data.data() == pending.data()) {
+    pending.erase(0, offset);
+  } else {
+    pending.assign(data.substr(offset));
+  }
+  return ok;
+}
+
+// Plain TCP reads land in one buffer per thread: an idle stream holds no read buffer, and a
+// read takes everything the kernel has (several chunks) in one call.
+constexpr std::size_t kReadBuffer = 64 * 1024;
+constexpr std::size_t kTlsReadBuffer = 4096;
+
+}  // namespace
+
 asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
                                          const HttpClientConfig* config, std::string_view wire,
                                          HttpClient::HeadHandler* on_head,
@@ -84,10 +134,27 @@ asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
   parser.eager(true);
   parser.body_limit(boost::none);
   parser.header_limit(64 * 1024);
-  std::array<char, 16384> buf{};
   std::string pending;  // bytes the parser has not consumed yet (partial header/chunk line)
+  std::vector<char> tls_buf(conn->tls_active() ? kTlsReadBuffer : 0);
+  bool maybe_more = false;
   while (!parser.is_done()) {
-    auto [ec, n] = co_await conn->read_some(asio::buffer(buf));
+    error_code ec;
+    std::size_t n = 0;
+    std::string_view data;
+    if (conn->tls_active()) {
+      std::tie(ec, n) = co_await conn->read_some(asio::buffer(tls_buf));
+      data = std::string_view(tls_buf.data(), n);
+    } else {
+      // A full buffer may have left bytes behind: read again before waiting for readiness.
+      if (!maybe_more) ec = co_await conn->wait_readable();
+      if (!ec) {
+        thread_local std::vector<char> shared(kReadBuffer);
+        n = conn->read_now(asio::buffer(shared), ec);
+        maybe_more = !ec && n == shared.size();
+        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+        data = std::string_view(shared.data(), n);
+      }
+    }
     r.bytes_received += n;
     if (ec) {
       if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
@@ -99,29 +166,9 @@ asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
       co_return failed(std::move(r), HttpFailure::closed,
                        "connection closed before the response was complete: " + ec.message());
     }
-    guard->arm(parser.head_done() ? HttpFailure::timeout_idle : HttpFailure::timeout_first_byte,
-               parser.head_done() ? config->idle_timeout : config->first_byte_timeout);
-    pending.append(buf.data(), n);
-    std::size_t offset = 0;
-    while (offset < pending.size() && !parser.is_done()) {
-      error_code pec;
-      const std::size_t used =
-          parser.put(asio::buffer(pending.data() + offset, pending.size() - offset), pec);
-      offset += used;
-      if (parser.stopped()) {
-        r.head_received = true;
-        r.stopped = true;
-        co_return r;
-      }
-      if (pec && pec != http::error::need_more) {
-        r.head_received = parser.head_done();
-        co_return failed(std::move(r), HttpFailure::protocol,
-                         "malformed HTTP response: " + pec.message());
-      }
-      if (parser.head_done()) guard->arm(HttpFailure::timeout_idle, config->idle_timeout);
-      if (pec || used == 0) break;  // need more bytes
-    }
-    pending.erase(0, offset);
+    if (!parser.head_done())
+      guard->arm(HttpFailure::timeout_first_byte, config->first_byte_timeout);
+    if (!feed(parser, pending, data, guard, config, r)) co_return r;
   }
   r.head_received = true;
   r.complete = true;
