@@ -69,6 +69,7 @@ Generation::Generation(std::string message_id, std::string conversation_id, std:
 
 void Generation::append(std::string_view text) {
   if (text.empty()) return;
+  std::shared_ptr<const Wakers> wakers;
   {
     std::lock_guard lock(mutex_);
     if (outcome_) return;
@@ -76,30 +77,28 @@ void Generation::append(std::string_view text) {
     frame_end_.push_back(frames_.size());
     text_.append(text);
     text_end_.push_back(text_.size());
+    wakers = wakers_;
   }
-  wake_all();
+  wake(wakers);
 }
 
 void Generation::finish(Outcome outcome) {
+  std::shared_ptr<const Wakers> wakers;
   {
     std::lock_guard lock(mutex_);
     if (outcome_) return;
     terminal_ = terminal_frame(outcome);
     outcome_ = std::move(outcome);
     finished_at_ = Clock::now();
+    wakers = wakers_;
   }
-  wake_all();
+  wake(wakers);
 }
 
-void Generation::wake_all() {
-  // Copy under the lock, call outside it: a waker may post, never re-enter us.
-  std::vector<std::function<void()>> wakers;
-  {
-    std::lock_guard lock(mutex_);
-    wakers.reserve(wakers_.size());
-    for (auto& [token, w] : wakers_) wakers.push_back(w);
-  }
-  for (auto& w : wakers) w();
+void Generation::wake(const std::shared_ptr<const Wakers>& wakers) {
+  // Called outside the lock: a waker may post, never re-enter us.
+  if (!wakers) return;
+  for (const auto& [token, w] : *wakers) w();
 }
 
 bool Generation::read_frames(std::uint64_t& cursor, std::string& out) const {
@@ -120,15 +119,27 @@ bool Generation::read_frames(std::uint64_t& cursor, std::string& out) const {
 std::uint64_t Generation::subscribe(std::function<void()> waker) {
   std::lock_guard lock(mutex_);
   auto token = next_token_++;
-  wakers_.emplace_back(token, std::move(waker));
+  auto next = wakers_ ? std::make_shared<Wakers>(*wakers_) : std::make_shared<Wakers>();
+  next->emplace_back(token, std::move(waker));
+  wakers_ = std::move(next);
   unwatched_since_.reset();
   return token;
 }
 
 void Generation::unsubscribe(std::uint64_t token) {
   std::lock_guard lock(mutex_);
-  std::erase_if(wakers_, [token](const auto& w) { return w.first == token; });
-  if (wakers_.empty()) unwatched_since_ = Clock::now();
+  if (!wakers_) {
+    unwatched_since_ = Clock::now();
+    return;
+  }
+  auto next = std::make_shared<Wakers>(*wakers_);
+  std::erase_if(*next, [token](const auto& w) { return w.first == token; });
+  if (next->empty()) {
+    wakers_.reset();
+    unwatched_since_ = Clock::now();
+  } else {
+    wakers_ = std::move(next);
+  }
 }
 
 std::uint64_t Generation::last_seq() const {
@@ -160,7 +171,7 @@ std::string Generation::text_up_to(std::uint64_t seq) const {
 
 std::size_t Generation::subscriber_count() const {
   std::lock_guard lock(mutex_);
-  return wakers_.size();
+  return wakers_ ? wakers_->size() : 0;
 }
 
 std::optional<Generation::Clock::time_point> Generation::unwatched_since() const {

@@ -94,7 +94,9 @@ class Generation : public std::enable_shared_from_this<Generation> {
   boost::asio::awaitable<bool> wait_finished(std::chrono::milliseconds timeout);
 
  private:
-  void wake_all();
+  using Wakers = std::vector<std::pair<std::uint64_t, std::function<void()>>>;
+  // Calls every waker of `wakers` (a snapshot taken under the lock) outside the lock.
+  static void wake(const std::shared_ptr<const Wakers>& wakers);
 
   const std::string message_id_, conversation_id_, user_id_;
   const boost::asio::any_io_executor strand_;
@@ -107,7 +109,9 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::optional<Outcome> outcome_;
   std::string terminal_;
   std::optional<Clock::time_point> finished_at_;
-  std::vector<std::pair<std::uint64_t, std::function<void()>>> wakers_;
+  // Copy-on-write: subscribe/unsubscribe replace the list, an append takes a reference to it
+  // (no copy of the callbacks per delta).
+  std::shared_ptr<const Wakers> wakers_;
   std::uint64_t next_token_ = 1;
   std::optional<Clock::time_point> unwatched_since_;
   std::optional<std::uint64_t> cancel_shown_;

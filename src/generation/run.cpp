@@ -25,16 +25,37 @@ struct Collected {
   std::optional<providers::StreamError> error;
 };
 
-// Saves a snapshot whenever the log grew since the last one, every `interval`, until the
-// generation ends (the final state is written by run_generation itself).
+// Snapshots of a running generation. Driven by the deltas, not by polling: the first unsaved
+// delta arms the timer for `interval`, when it expires the log is saved. An idle generation
+// costs no wake-up, a busy one at most one save per interval. Strand only.
+struct Persister {
+  Persister(asio::any_io_executor ex, std::chrono::milliseconds i)
+      : timer(std::move(ex), Clock::time_point::max()), interval(i) {}
+  asio::steady_timer timer;
+  std::chrono::milliseconds interval;
+  bool armed = false;    // a save is scheduled
+  bool stopped = false;  // the final state is being written
+
+  void on_delta() {
+    if (armed || stopped) return;
+    armed = true;
+    timer.expires_after(interval);  // wakes the loop parked at time_point::max
+  }
+  void stop() {
+    stopped = true;
+    timer.cancel();
+  }
+};
+
 asio::awaitable<void> persist_loop(std::shared_ptr<Generation> g, store::Store* store,
-                                   std::chrono::milliseconds interval) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+                                   std::shared_ptr<Persister> p) {
   std::uint64_t saved = 0;
-  while (!g->finished()) {
-    timer.expires_after(interval);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (g->finished()) break;
+  while (!p->stopped) {
+    co_await p->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (p->stopped) break;
+    if (!p->armed || p->timer.expiry() > Clock::now()) continue;  // armed since: wait for it
+    p->armed = false;
+    p->timer.expires_at(Clock::time_point::max());
     auto seq = g->last_seq();
     if (seq == saved) continue;
     store->save_progress(g->message_id(), g->text_up_to(seq), static_cast<std::int64_t>(seq));
@@ -103,11 +124,12 @@ asio::awaitable<void> run_generation(std::shared_ptr<Generation> g, providers::R
                                      providers::ChatRequest request, RunContext ctx) {
   const auto started = Clock::now();
   auto strand = co_await asio::this_coro::executor;
-  asio::co_spawn(strand, persist_loop(g, &ctx.store, ctx.persist_interval), asio::detached);
+  auto persister = std::make_shared<Persister>(strand, ctx.persist_interval);
+  asio::co_spawn(strand, persist_loop(g, &ctx.store, persister), asio::detached);
 
   auto collected = std::make_shared<Collected>();
   std::size_t deltas = 0;
-  providers::EventSink sink = [g, collected, &deltas](providers::Event&& event) {
+  providers::EventSink sink = [g, collected, persister, &deltas](providers::Event&& event) {
     std::visit(
         [&](auto&& e) {
           using T = std::decay_t<decltype(e)>;
@@ -115,6 +137,7 @@ asio::awaitable<void> run_generation(std::shared_ptr<Generation> g, providers::R
             if (e.text.empty()) return;
             if (!collected->first_token) collected->first_token = Clock::now();
             g->append(e.text);
+            persister->on_delta();
             ++deltas;
           } else if constexpr (std::is_same_v<T, providers::Usage>) {
             collected->usage = e;
@@ -142,6 +165,7 @@ asio::awaitable<void> run_generation(std::shared_ptr<Generation> g, providers::R
     }
   }
   ctx.count_deltas(deltas);
+  persister->stop();  // no snapshot may land after the final state
 
   std::string content;
   Outcome outcome = decide(*g, *collected, started, content);
