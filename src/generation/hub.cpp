@@ -5,6 +5,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -100,8 +101,19 @@ void GenerationHub::release_reservation() {
   if (state_->running > 0) --state_->running;
 }
 
+namespace {
+
+// A generation's strand, with the io_context's concrete executor inside when there is one
+// (no type-erased executor copied per dispatch).
+asio::any_io_executor generation_strand(const asio::any_io_executor& ex) {
+  if (const auto* io = ex.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
+  return asio::make_strand(ex);
+}
+
+}  // namespace
+
 std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
-  auto strand = asio::make_strand(state_->executor);
+  auto strand = generation_strand(state_->executor);
   auto g = std::make_shared<Generation>(params.message_id, params.conversation_id, params.user_id,
                                         strand);
   {

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,13 +20,27 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// A connection's strand sits directly on the io_context, with the concrete executor type when
+// there is one: not on the acceptor's strand (that would serialize every connection through
+// it and dispatch each completion twice), and without a type-erased inner executor.
+asio::any_io_executor connection_strand(const asio::any_io_executor& acceptor_ex) {
+  asio::any_io_executor base = acceptor_ex;
+  if (const auto* s = acceptor_ex.target<asio::strand<asio::any_io_executor>>()) {
+    base = s->get_inner_executor();
+  }
+  if (const auto* io = base.target<asio::io_context::executor_type>()) {
+    return asio::make_strand(*io);
+  }
+  return asio::make_strand(base);
+}
+
 // Accepts until the acceptor is closed. Survives EMFILE/ENFILE/ENOBUFS by backing off.
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer backoff(ex);
   auto delay = std::chrono::milliseconds(10);
   while (!self->stopping.load()) {
-    tcp::socket socket(asio::make_strand(self->acceptor->get_executor()));
+    tcp::socket socket(connection_strand(self->acceptor->get_executor()));
     auto [ec] = co_await self->acceptor->async_accept(socket, asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || self->stopping.load()) break;
     if (ec) {

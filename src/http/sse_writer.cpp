@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
@@ -59,17 +60,28 @@ void watch_client(std::shared_ptr<Connection> conn, std::shared_ptr<SseWait> wai
 }
 
 // Writes with a deadline that only this write's progress must meet. Returns bytes written,
-// or nullopt on failure (the client is dropped; other streams are unaffected).
+// or nullopt on failure (the client is dropped; other streams are unaffected). A client that
+// keeps up has room in its socket buffer: the bytes then go out at once, without an
+// asynchronous operation or a timer; only what does not fit waits, under the deadline.
 template <class Buffers>
 asio::awaitable<std::optional<std::size_t>> timed_write(std::shared_ptr<Connection> conn,
                                                         std::chrono::milliseconds timeout,
                                                         Buffers buffers) {
+  auto& socket = conn->stream.socket();
+  boost::system::error_code ec;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  const std::size_t total = asio::buffer_size(buffers);
+  std::size_t now = ec ? 0 : socket.write_some(buffers, ec);
+  if (now == total) co_return now;
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return std::nullopt;
+  beast::buffers_suffix<Buffers> rest(buffers);
+  rest.consume(now);
   conn->stream.expires_after(timeout);
-  auto [ec, n] =
-      co_await asio::async_write(conn->stream, buffers, asio::as_tuple(asio::use_awaitable));
+  auto [wec, n] =
+      co_await asio::async_write(conn->stream, rest, asio::as_tuple(asio::use_awaitable));
   conn->stream.expires_never();
-  if (ec) co_return std::nullopt;
-  co_return n;
+  if (wec) co_return std::nullopt;
+  co_return now + n;
 }
 
 }  // namespace
@@ -81,6 +93,7 @@ asio::awaitable<std::uint64_t> write_sse(std::shared_ptr<Server::Impl> server,
   auto source = std::move(response.sse);
   auto wait = std::make_shared<SseWait>(conn->stream.get_executor());
   conn->sse = wait;
+  conn->buffer.shrink_to_fit();  // the request is read: hold no read buffer while streaming
   server->metrics.sse_opened();
 
   bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status),
