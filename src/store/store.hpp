@@ -1,7 +1,7 @@
 // The conversation history store: conversations and their messages (a tree via parent_id).
 //
-// Backends: SQLite (embedded default; `sqlite:<path>` or a plain path) and, later,
-// PostgreSQL. All of them pass the same test suite (tests/unit/store/).
+// Backends: SQLite (embedded default; `sqlite:<path>` or a plain path) and PostgreSQL
+// (`postgres://...`). Both pass the same test suite (tests/unit/store/).
 //
 // Threading: every method may be called from any thread or coroutine, concurrently. Storage
 // never runs on the caller's thread: awaitable methods do their work on the store's own
@@ -166,7 +166,7 @@ class StoreFailure : public std::runtime_error {
 
 struct StoreConfig {
   // "sqlite:<path>", "sqlite://<path>" or a plain file path. The parent directory is created
-  // when missing. (PostgreSQL: "postgres://..." in a later version.)
+  // when missing. "postgres://..." or "postgresql://..." selects PostgreSQL.
   std::string url = "data/chatstream.db";
   std::chrono::milliseconds busy_timeout{5000};
   // How long the writer may wait to gather more save_progress snapshots into one
