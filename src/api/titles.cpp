@@ -12,8 +12,8 @@ namespace chatstream::api {
 std::string clean_title(std::string_view raw) {
   std::string_view t = raw;
   auto trim = [&t] {
-    while (!t.empty() && (t.front() == ' ' || t.front() == '\n' || t.front() == '\r' ||
-                          t.front() == '\t')) {
+    while (!t.empty() &&
+           (t.front() == ' ' || t.front() == '\n' || t.front() == '\r' || t.front() == '\t')) {
       t.remove_prefix(1);
     }
     while (!t.empty() &&

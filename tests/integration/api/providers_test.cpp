@@ -191,5 +191,30 @@ TEST_F(ProvidersTest, ContextFollowsTheChosenBranchOnly) {
   for (const auto& s : sent) EXPECT_EQ(s.find("second question") == 0, false);
 }
 
+TEST_F(ProvidersTest, RealModelsNameTheConversationAfterTheFirstAnswer) {
+  auto [cid, mid, stream] = run("oa/fake:tokens=4", "please summarise the history of tea");
+  ASSERT_EQ(stream.terminal_event, "done");
+  std::string title;
+  for (int i = 0; i < 100; ++i) {
+    title =
+        std::string(api_.json("GET", "/api/conversations/" + cid, {}, 200).at("title").as_string());
+    if (title != "please summarise the history of tea") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(title, "please summarise the history of tea");
+  EXPECT_FALSE(title.empty());
+  // The title request went to the same model, after the answer, asking for a title.
+  auto last = fake_->requests().back().at("body_json").as_object();
+  EXPECT_NE(boost::json::serialize(last).find("title"), std::string::npos);
+  // A conversation the user renamed keeps its name.
+  auto cid2 = api_.new_conversation();
+  auto [u2, a2] = api_.send(cid2, "another question", R"("model":"oa/fake:tokens=30,delay_ms=20")");
+  api_.json("PATCH", "/api/conversations/" + cid2, R"({"title":"Mine"})", 200);
+  read_events(api_.port, a2);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(api_.json("GET", "/api/conversations/" + cid2, {}, 200).at("title").as_string(),
+            "Mine");
+}
+
 }  // namespace
 }  // namespace chatstream::testing
