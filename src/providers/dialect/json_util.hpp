@@ -29,7 +29,10 @@ class JsonScratch {
   const boost::json::object* parse_object(std::string_view text);
 
  private:
-  alignas(std::max_align_t) std::array<unsigned char, 16384> buffer_{};
+  // First arena block, inline. Sized for a typical chunk's parsed tree (a bigger chunk spills
+  // to the heap for that one parse) and left uninitialised: one of these lives in every
+  // upstream stream, so pages a stream never needs are never touched.
+  alignas(std::max_align_t) std::array<unsigned char, 4096> buffer_;
   boost::json::monotonic_resource arena_;
   boost::json::parser parser_;
   // Move construction adopts the arena as storage (assignment would copy to the heap).
