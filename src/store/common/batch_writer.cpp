@@ -1,0 +1,203 @@
+#include "store/common/batch_writer.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <exception>
+
+namespace chatstream::store::common {
+
+namespace asio = boost::asio;
+
+BatchWriter::BatchWriter(std::unique_ptr<WriterBackend> backend, WriterOptions options)
+    : work_(io_.get_executor()),
+      progress_timer_(io_),
+      backend_(std::move(backend)),
+      options_(std::move(options)),
+      thread_([this] {
+        // Handlers catch their own errors; the loop only guards against the unforeseen.
+        for (int attempt = 0; attempt < 1000; ++attempt) {
+          try {
+            io_.run();
+            return;
+          } catch (...) {
+            failures_.fetch_add(1);
+          }
+        }
+      }) {}
+
+BatchWriter::~BatchWriter() {
+  try {
+    asio::post(io_, [this] {
+      try {
+        commit_everything();
+      } catch (...) {
+        failures_.fetch_add(1);
+      }
+    });
+  } catch (...) {
+    io_.stop();  // cannot queue the final commit (out of memory): stop without it
+  }
+  work_.reset();
+  try {
+    thread_.join();
+  } catch (...) {
+    std::terminate();  // the writer thread cannot be joined: continuing would be unsafe
+  }
+}
+
+void BatchWriter::commit_everything() {
+  progress_timer_.cancel();
+  bool queued = false;
+  {
+    std::lock_guard lock(progress_mutex_);
+    queued = !progress_.empty();
+  }
+  try {
+    if (queued) begin_if_needed();
+  } catch (...) {
+    failures_.fetch_add(1);  // the database is unusable: queued snapshots are lost
+  }
+  if (in_transaction_) commit_batch();
+}
+
+void BatchWriter::submit(Work work, Done done) {
+  queued_ops_.fetch_add(1);
+  asio::post(io_, [this, work = std::move(work), done = std::move(done)]() mutable {
+    queued_ops_.fetch_sub(1);
+    run_op(work, std::move(done));
+  });
+}
+
+void BatchWriter::save_progress(std::string message_id, std::string content,
+                                std::int64_t delta_seq) {
+  std::lock_guard lock(progress_mutex_);
+  if (auto it = progress_.find(message_id); it != progress_.end()) {
+    it->second = Progress{std::move(content), delta_seq};
+    superseded_.fetch_add(1);
+  } else {
+    progress_.emplace(std::move(message_id), Progress{std::move(content), delta_seq});
+  }
+  if (!progress_timer_armed_) {
+    progress_timer_armed_ = true;
+    asio::post(io_, [this] { arm_progress_timer(); });
+  }
+}
+
+void BatchWriter::drop_progress(const std::string& message_id) {
+  std::lock_guard lock(progress_mutex_);
+  progress_.erase(message_id);
+}
+
+StoreStats BatchWriter::stats() const {
+  StoreStats s;
+  s.write_transactions = transactions_.load();
+  s.statements = statements_.load();
+  s.rows_written = rows_.load();
+  s.progress_superseded = superseded_.load();
+  s.write_failures = failures_.load();
+  std::lock_guard lock(progress_mutex_);
+  s.queue_depth = queued_ops_.load() + progress_.size();
+  return s;
+}
+
+void BatchWriter::run_op(const Work& work, Done done) {
+  try {
+    begin_if_needed();
+  } catch (...) {
+    done(std::current_exception());
+    return;
+  }
+  std::exception_ptr error;
+  try {
+    backend_->savepoint();
+    try {
+      work();
+      backend_->release_savepoint();
+    } catch (...) {
+      error = std::current_exception();
+      backend_->rollback_to_savepoint();
+    }
+  } catch (...) {
+    // The savepoint itself failed: the whole transaction is suspect; the commit reports it.
+    if (!error) error = std::current_exception();
+  }
+  finished_.push_back(Finished{std::move(done), error});
+  if (++ops_in_batch_ >= options_.max_batch) commit_batch();
+}
+
+void BatchWriter::begin_if_needed() {
+  if (in_transaction_) return;
+  backend_->begin();
+  in_transaction_ = true;
+  ops_in_batch_ = 0;
+  if (!commit_posted_) {
+    commit_posted_ = true;
+    // Runs after every handler queued so far: they all join this transaction.
+    asio::post(io_, [this] {
+      commit_posted_ = false;
+      if (in_transaction_) commit_batch();
+    });
+  }
+}
+
+void BatchWriter::commit_batch() {
+  std::exception_ptr failure;
+  try {
+    write_queued_progress();
+    backend_->commit();
+    transactions_.fetch_add(1);
+  } catch (...) {
+    failure = std::current_exception();
+    failures_.fetch_add(1);
+    try {
+      backend_->rollback();
+    } catch (...) {
+      // Already rolled back by the database (e.g. after an I/O error or a lost connection).
+    }
+  }
+  in_transaction_ = false;
+  ops_in_batch_ = 0;
+  publish_counters();
+  std::vector<Finished> finished;
+  finished.swap(finished_);
+  for (auto& f : finished) f.done(failure ? failure : f.error);
+}
+
+void BatchWriter::write_queued_progress() {
+  std::unordered_map<std::string, Progress> batch;
+  {
+    std::lock_guard lock(progress_mutex_);
+    batch.swap(progress_);
+  }
+  const std::int64_t now = options_.clock();
+  for (const auto& [id, p] : batch) backend_->write_progress(id, p.content, p.delta_seq, now);
+}
+
+void BatchWriter::arm_progress_timer() {
+  progress_timer_.expires_after(options_.progress_interval);
+  progress_timer_.async_wait([this](boost::system::error_code) { on_progress_timer(); });
+}
+
+void BatchWriter::on_progress_timer() {
+  bool queued = false;
+  {
+    std::lock_guard lock(progress_mutex_);
+    progress_timer_armed_ = false;
+    queued = !progress_.empty();
+  }
+  if (!queued) return;
+  try {
+    begin_if_needed();
+  } catch (...) {
+    failures_.fetch_add(1);
+    return;
+  }
+  commit_batch();
+}
+
+void BatchWriter::publish_counters() {
+  statements_.store(backend_->statements_written());
+  rows_.store(backend_->rows_written());
+}
+
+}  // namespace chatstream::store::common

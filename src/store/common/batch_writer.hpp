@@ -1,0 +1,126 @@
+// The single writer of a store, shared by the backends: one thread owning the write
+// connection (behind a WriterBackend).
+//
+// Operations are posted to the writer thread's io_context. The first operation opens a
+// transaction and posts a commit step behind everything already queued, so every
+// operation queued meanwhile joins the same transaction (bounded by max_batch). Each
+// operation runs inside a savepoint: one failing operation is rolled back alone and reports
+// its own exception, the others still commit. Completions run after COMMIT, so a
+// completed write is durable and visible to readers.
+//
+// save_progress() snapshots live in a map (a newer snapshot of a message replaces the
+// queued one) and are written by a timer every `progress_interval`, or earlier by any batch
+// that commits. Thread safety: submit() and save_progress()/drop_progress() and stats() may
+// be called from any thread.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace chatstream::store::common {
+
+// What a backend does on its write connection; every call runs on the writer thread.
+// Failures are thrown (StoreFailure or the backend's own exceptions).
+class WriterBackend {
+ public:
+  virtual ~WriterBackend() = default;
+  // Opens the batch transaction (reconnecting first if the backend can).
+  virtual void begin() = 0;
+  virtual void savepoint() = 0;
+  virtual void release_savepoint() = 0;
+  virtual void rollback_to_savepoint() = 0;  // and releases it
+  virtual void commit() = 0;
+  // After a failed commit; may throw (the writer ignores it).
+  virtual void rollback() = 0;
+  virtual void write_progress(const std::string& message_id, const std::string& content,
+                              std::int64_t delta_seq, std::int64_t now) = 0;
+  virtual std::uint64_t statements_written() const = 0;
+  virtual std::uint64_t rows_written() const = 0;
+};
+
+struct WriterOptions {
+  std::chrono::milliseconds progress_interval{100};
+  std::size_t max_batch = 256;
+  std::function<std::int64_t()> clock;  // epoch ms; never empty
+};
+
+class BatchWriter {
+ public:
+  // Runs inside the batch transaction on the writer thread.
+  using Work = std::function<void()>;
+  // Runs on the writer thread after the batch committed (nullptr) or failed (the error).
+  using Done = std::function<void(std::exception_ptr)>;
+
+  BatchWriter(std::unique_ptr<WriterBackend> backend, WriterOptions options);
+  // Commits everything still queued, then stops the thread.
+  ~BatchWriter();
+  BatchWriter(const BatchWriter&) = delete;
+  BatchWriter& operator=(const BatchWriter&) = delete;
+
+  void submit(Work work, Done done);
+  void save_progress(std::string message_id, std::string content, std::int64_t delta_seq);
+  // Drops the queued snapshot of a message (its final state is being written).
+  void drop_progress(const std::string& message_id);
+  StoreStats stats() const;
+
+ private:
+  struct Progress {
+    std::string content;
+    std::int64_t delta_seq = 0;
+  };
+  struct Finished {
+    Done done;
+    std::exception_ptr error;
+  };
+
+  void run_op(const Work& work, Done done);
+  void commit_everything();
+  void begin_if_needed();
+  void commit_batch();
+  void write_queued_progress();
+  void arm_progress_timer();
+  void on_progress_timer();
+  void publish_counters();
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::steady_timer progress_timer_;
+  std::unique_ptr<WriterBackend> backend_;
+  WriterOptions options_;
+
+  mutable std::mutex progress_mutex_;
+  std::unordered_map<std::string, Progress> progress_;  // guarded by progress_mutex_
+  bool progress_timer_armed_ = false;                   // guarded by progress_mutex_
+
+  // Writer thread only.
+  bool in_transaction_ = false;
+  bool commit_posted_ = false;
+  std::size_t ops_in_batch_ = 0;
+  std::vector<Finished> finished_;
+
+  std::atomic<std::uint64_t> queued_ops_{0};
+  std::atomic<std::uint64_t> transactions_{0};
+  std::atomic<std::uint64_t> statements_{0};
+  std::atomic<std::uint64_t> rows_{0};
+  std::atomic<std::uint64_t> superseded_{0};
+  std::atomic<std::uint64_t> failures_{0};
+
+  std::thread thread_;  // last: started after every member above exists
+};
+
+}  // namespace chatstream::store::common
