@@ -106,11 +106,16 @@ test('regenerate and edit create siblings, and navigation switches between them'
   await waitForDone(page);
   const secondId = await lastAssistant(page).getAttribute('data-id');
   await expect(lastAssistant(page).locator('.sibling-count')).toHaveText('2/2');
+  const branchSaved = page.waitForResponse(
+    (r) => r.request().method() === 'PATCH' && r.url().includes('/api/conversations/'),
+  );
   await lastAssistant(page).getByRole('button', { name: 'Previous version' }).click();
   await expect(lastAssistant(page).locator('.sibling-count')).toHaveText('1/2');
   await expect(lastAssistant(page)).toHaveAttribute('data-id', firstId!);
   expect(await shownText(page)).toBe(first);
-  // The choice is saved on the server (current_leaf_id).
+  // The choice is saved on the server (current_leaf_id): wait for that request to finish,
+  // since a reload cancels requests still in flight.
+  expect((await branchSaved).ok()).toBe(true);
   await page.reload();
   await expect(lastAssistant(page)).toHaveAttribute('data-id', firstId!);
 
