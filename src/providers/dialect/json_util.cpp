@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <limits>
 #include <utility>
 
 namespace chatstream::providers::dialect::detail {
@@ -57,10 +58,17 @@ std::optional<std::int64_t> get_int(const json::object& o, std::string_view key)
     return v->get_int64();
   }
   if (v->is_uint64()) {
-    return static_cast<std::int64_t>(v->get_uint64());
+    const std::uint64_t u = v->get_uint64();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(u);
   }
   if (v->is_double()) {
-    return static_cast<std::int64_t>(v->get_double());
+    // Upstream input: a number outside int64 (or NaN) is not a count, not a crash.
+    const double d = v->get_double();
+    if (!(d >= -9.2e18 && d <= 9.2e18)) return std::nullopt;
+    return static_cast<std::int64_t>(d);
   }
   return std::nullopt;
 }

@@ -44,6 +44,15 @@ TEST(OpenAiChat, UsageInFinishChunkAndOtherChoicesIgnored) {
             (Lines{"text:a", "finish:stop|stop", "usage:3/1/-/-"}));
 }
 
+TEST(OpenAiChat, OutOfRangeNumbersAreNotCounts) {
+  // Found by fuzzing: a count beyond int64 (or a huge double) must not be converted blindly.
+  const std::string body =
+      R"(data: {"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3e80,"completion_tokens":18446744073709551615}})"
+      "\n\ndata: [DONE]\n\n";
+  EXPECT_EQ(decode(Dialect::openai_chat, body),
+            (Lines{"text:a", "finish:stop|stop", "usage:0/0/-/-"}));
+}
+
 TEST(OpenAiChat, EventErrorAndStringError) {
   EXPECT_EQ(decode(Dialect::openai_chat,
                    "event: error\ndata: {\"message\":\"boom\",\"type\":\"server_error\"}\n\n"),
