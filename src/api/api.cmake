@@ -1,5 +1,6 @@
 chatstream_add_library(chatstream_api
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/cancel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/conversations.cpp
     ${CMAKE_CURRENT_LIST_DIR}/events.cpp
     ${CMAKE_CURRENT_LIST_DIR}/json.cpp

@@ -119,7 +119,8 @@ std::optional<http::Response> optional_count(const json::object& body, std::stri
   return std::nullopt;
 }
 
-std::string user_of(const http::Request&) {
+std::string user_of(const http::Request& req) {
+  if (!req.user_id.empty()) return req.user_id;
   return std::string(store::default_user_id);
 }
 

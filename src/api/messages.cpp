@@ -1,4 +1,4 @@
-// Message handlers: send (starts a generation), regenerate (a new sibling answer), cancel.
+// Message handlers: send (starts a generation), regenerate (a new sibling answer).
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
@@ -218,26 +218,6 @@ Reply regenerate_message(ApiContext* ctx, http::Request req) {
   json::object out;
   out["assistant_message"] = to_json(assistant);
   co_return json_response(201, out);
-}
-
-Reply cancel_message(ApiContext* ctx, http::Request req) {
-  std::string mid(req.param("mid"));
-  if (!util::is_valid_id(mid)) co_return not_found("Message");
-  auto parsed = parse_object_body(req);
-  if (auto* err = std::get_if<http::Response>(&parsed)) co_return std::move(*err);
-  std::optional<std::uint64_t> shown;
-  if (auto e = optional_count(std::get<json::object>(parsed), "shown", shown)) co_return *e;
-  const auto user = user_of(req);
-  if (auto g = ctx->hub.find(mid); g && g->user_id() == user && !g->finished()) {
-    g->request_cancel(shown);
-    if (!co_await g->wait_finished(ctx->settings.cancel_wait)) {
-      ctx->logger->warn("cancel of {} is taking longer than {} ms", mid,
-                        ctx->settings.cancel_wait.count());
-    }
-  }
-  auto m = co_await ctx->store.get_message(user, mid);
-  if (!m) co_return not_found("Message");
-  co_return json_response(200, to_json(*m));
 }
 
 }  // namespace chatstream::api

@@ -72,6 +72,12 @@ asio::awaitable<Dispatched> dispatch(std::shared_ptr<Server::Impl> server, Reque
   req.params = std::move(match.params);
   const std::string request_id = req.request_id;
   try {
+    if (const auto& guard = server->router.guard()) {
+      if (auto refused = co_await guard(req, *match.options)) {
+        d.response = std::move(*refused);
+        co_return d;
+      }
+    }
     d.response = co_await (*match.handler)(std::move(req));
   } catch (const std::exception& e) {
     server->logger->error("handler {} failed: {} rid={}", d.route_name, e.what(), request_id);

@@ -27,6 +27,10 @@ struct Request {
   bool remote_is_loopback = false;
   std::string request_id;
   std::vector<std::pair<std::string, std::string>> params;  // path parameters from the route
+  // Who is asking, set by the router's guard (empty when no guard is installed: single-user
+  // handlers then use the local user). user_role is "admin" or "user".
+  std::string user_id;
+  std::string user_role;
 
   // First header with this (lower-case) name, or empty.
   std::string_view header(std::string_view lower_name) const;

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,12 +19,26 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request)>;
 // An already-computed response as an awaitable, for handlers that need no I/O.
 boost::asio::awaitable<Response> ready(Response response);
 
+// Who may call a route; enforced by the router's guard (no guard: everyone).
+enum class Access {
+  user,    // an authenticated user (the default)
+  anyone,  // no authentication (health, login, static assets)
+  admin,   // an authenticated admin
+};
+
 struct RouteOptions {
   // Requests with a body must be `application/json` (else 415).
   bool json_body = false;
   // Name used in metrics and logs; defaults to the pattern.
   std::string name;
+  Access access = Access::user;
 };
+
+// Runs before every matched route's handler (not for static files): authenticates the request
+// (filling Request::user_id/user_role) and enforces RouteOptions::access. A returned response
+// (401, 403, 429...) is sent instead of calling the handler.
+using Guard =
+    std::function<boost::asio::awaitable<std::optional<Response>>(Request&, const RouteOptions&)>;
 
 class Router {
  public:
@@ -43,6 +58,10 @@ class Router {
   // Matches a decoded path. HEAD matches GET routes.
   Match match(std::string_view method, std::string_view path) const;
 
+  // Installs the guard (at start-up, before the server starts).
+  void set_guard(Guard guard) { guard_ = std::move(guard); }
+  const Guard& guard() const noexcept { return guard_; }
+
  private:
   struct Route {
     std::string method;
@@ -54,6 +73,7 @@ class Router {
   static bool match_segments(const Route& route, const std::vector<std::string_view>& parts,
                              std::vector<std::pair<std::string, std::string>>& params);
   std::vector<Route> routes_;
+  Guard guard_;
 };
 
 }  // namespace chatstream::http
