@@ -1,18 +1,47 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { ApiError, api } from './api/client';
-import type { Conversation, ConversationWithMessages, Message, ModelList } from './api/types';
+import type { Conversation, ConversationWithMessages, Message, ModelList, User } from './api/types';
+import { limitMessage } from './auth/limits';
+import { draftKey } from './auth/state';
+import { AccountPage } from './components/AccountPage';
+import { AdminPage } from './components/AdminPage';
 import { Composer, type ComposerHandle } from './components/Composer';
 import { Icon } from './components/Icon';
 import { LiveRegion, createAnnouncer } from './components/LiveRegion';
 import { MessageView, type MessageActions } from './components/MessageView';
 import { Sidebar } from './components/Sidebar';
-import { useMediaQuery, useStickToBottom, useVisualViewport } from './hooks';
+import { UserMenu } from './components/UserMenu';
+import { useCountdown, useMediaQuery, useStickToBottom, useVisualViewport } from './hooks';
 import { LiveStream, type StreamSnapshot } from './lib/stream';
 import { buildTree, deepestLeaf, defaultLeaf, pathTo, siblings } from './lib/tree';
 
 function parseHash(): string | null {
   const m = /^#\/c\/([A-Za-z0-9_-]+)/.exec(window.location.hash);
   return m ? m[1] : null;
+}
+
+type Page = 'account' | 'tokens' | 'admin';
+
+function parsePage(): Page | null {
+  const h = window.location.hash;
+  if (h === '#/admin') return 'admin';
+  if (h === '#/account') return 'account';
+  if (h === '#/account/tokens') return 'tokens';
+  return null;
+}
+
+const PAGE_TITLES: Record<Page, string> = { account: 'Account settings', tokens: 'API tokens', admin: 'Administration' };
+
+/** Set in multi-user mode: the signed-in user and what the user menu does. */
+export interface AccountProps {
+  user: User;
+  onLogout(): void;
+  onUserUpdated(user: User): void;
+}
+
+interface LimitNotice {
+  code: string;
+  timed: boolean;
 }
 
 function navigate(id: string | null): void {
@@ -34,7 +63,7 @@ const SUGGESTIONS = [
   'Explain how HTTP keep-alive works, step by step',
 ];
 
-export default function App() {
+export default function App({ account }: { account?: AccountProps }) {
   useVisualViewport();
   const isPhone = useMediaQuery('(max-width: 800px)');
   const [models, setModels] = useState<ModelList | null>(null);
@@ -42,6 +71,9 @@ export default function App() {
   const [listError, setListError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [route, setRoute] = useState<string | null>(parseHash);
+  const [page, setPage] = useState<Page | null>(parsePage);
+  const [limit, setLimit] = useState<LimitNotice | null>(null);
+  const [limitWait, startLimitWait] = useCountdown();
   const [conv, setConv] = useState<ConversationWithMessages | null>(null);
   const [convState, setConvState] = useState<'idle' | 'loading' | 'error'>('idle');
   const [convError, setConvError] = useState<string | null>(null);
@@ -60,6 +92,22 @@ export default function App() {
   convRef.current = conv;
 
   const showToast = useCallback((t: string) => setToast(t), []);
+  /** Failed sends: limits (429) get a lasting notice in the chat with the wait; the rest a toast. */
+  const showFailure = useCallback(
+    (prefix: string, e: unknown) => {
+      if (e instanceof ApiError && e.status === 429 && limitMessage(e.code, e.retryAfter)) {
+        setLimit({ code: e.code, timed: e.retryAfter !== null && e.retryAfter > 0 });
+        startLimitWait(e.retryAfter);
+        return;
+      }
+      showToast(`${prefix}: ${errText(e)}`);
+    },
+    [showToast, startLimitWait],
+  );
+  // A timed limit notice goes away when the wait is over.
+  useEffect(() => {
+    if (limit?.timed && limitWait === null) setLimit(null);
+  }, [limit, limitWait]);
   useEffect(() => {
     if (!toast) return;
     const h = setTimeout(() => setToast(null), 5000);
@@ -67,7 +115,10 @@ export default function App() {
   }, [toast]);
 
   useEffect(() => {
-    const onHash = () => setRoute(parseHash());
+    const onHash = () => {
+      setRoute(parseHash());
+      setPage(parsePage());
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -237,16 +288,17 @@ export default function App() {
         }
         const r = await api.sendMessage(c.id, { content, model: c.model || undefined });
         addMessages(c.id, [r.user_message, r.assistant_message], r.assistant_message.id);
+        setLimit(null);
         jumpToLatest();
         composer.current?.focus();
         refreshList();
         return true;
       } catch (e) {
-        showToast(`Could not send: ${errText(e)}`);
+        showFailure('Could not send', e);
         return false;
       }
     },
-    [newModel, addMessages, jumpToLatest, refreshList, showToast],
+    [newModel, addMessages, jumpToLatest, refreshList, showFailure],
   );
 
   const stop = useCallback(async () => {
@@ -277,7 +329,7 @@ export default function App() {
           const r = await api.regenerate(m.id, { model: c.model || undefined });
           addMessages(c.id, [r.assistant_message], r.assistant_message.id);
         } catch (e) {
-          showToast(`Could not regenerate: ${errText(e)}`);
+          showFailure('Could not regenerate', e);
         }
       },
       onRetry: async (m) => {
@@ -287,7 +339,7 @@ export default function App() {
           const r = await api.regenerate(m.id, { model: c.model || undefined });
           addMessages(c.id, [r.assistant_message], r.assistant_message.id);
         } catch (e) {
-          showToast(`Retry failed: ${errText(e)}`);
+          showFailure('Retry failed', e);
         }
       },
       onEdit: async (m, content) => {
@@ -298,7 +350,7 @@ export default function App() {
           addMessages(c.id, [r.user_message, r.assistant_message], r.assistant_message.id);
           composer.current?.focus();
         } catch (e) {
-          showToast(`Could not send the edit: ${errText(e)}`);
+          showFailure('Could not send the edit', e);
         }
       },
       onSwitch: async (_m, to) => {
@@ -315,7 +367,7 @@ export default function App() {
         }
       },
     }),
-    [addMessages, showToast],
+    [addMessages, showToast, showFailure],
   );
 
   const openConversation = useCallback(
@@ -375,13 +427,14 @@ export default function App() {
   );
 
   const menuBtn = useRef<HTMLButtonElement>(null);
+  const pageMenuBtn = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!drawer || !isPhone) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setDrawer(false);
     window.addEventListener('keydown', onKey);
     // Focus the first control, not the search field (that would pop up the keyboard).
     document.querySelector<HTMLButtonElement>('.sidebar .new-chat')?.focus();
-    const btn = menuBtn.current;
+    const btn = pageMenuBtn.current ?? menuBtn.current;
     return () => {
       window.removeEventListener('keydown', onKey);
       // Focus goes back where it came from (unless a conversation was opened).
@@ -410,10 +463,40 @@ export default function App() {
           onRename={rename}
           onDelete={remove}
           onRetry={reload}
+          footer={
+            account && (
+              <UserMenu
+                user={account.user}
+                onLogout={account.onLogout}
+                onNavigate={(hash) => {
+                  window.location.hash = hash;
+                  setDrawer(false);
+                }}
+              />
+            )
+          }
         />
       </aside>
       {drawer && isPhone && <div className="scrim" aria-hidden="true" onClick={() => setDrawer(false)} />}
-      <main className="chat" inert={isPhone && drawer}>
+      {page && account && (
+        <main className="chat page" inert={isPhone && drawer}>
+          <header className="chat-header">
+            <button type="button" ref={pageMenuBtn} className="icon-btn menu-btn" aria-label="Open conversation list" aria-expanded={drawer} onClick={() => setDrawer(true)}>
+              <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                <path d="M4 7h16M4 12h16M4 17h16" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+              </svg>
+            </button>
+            <h1 className="chat-title">{PAGE_TITLES[page]}</h1>
+            <a className="btn" href="#/">
+              Back to chat
+            </a>
+          </header>
+          <div className="page-scroll">
+            {page === 'admin' ? <AdminPage me={account.user} /> : <AccountPage user={account.user} section={page === 'tokens' ? 'tokens' : 'settings'} />}
+          </div>
+        </main>
+      )}
+      <main className="chat" inert={isPhone && drawer} hidden={!!(page && account)}>
         <header className="chat-header">
           <button type="button" ref={menuBtn} className="icon-btn menu-btn" aria-label="Open conversation list" aria-expanded={drawer} onClick={() => setDrawer(true)}>
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
@@ -490,7 +573,22 @@ export default function App() {
           </button>
         )}
         <div className="composer-wrap">
-          <Composer ref={composer} streaming={busy} disabled={convState !== 'idle'} onSend={send} onStop={stop} />
+          {limit && (
+            <div className="limit-notice" role="alert">
+              <span>{limitMessage(limit.code, limitWait)}</span>
+              <button type="button" className="icon-btn small" aria-label="Dismiss" onClick={() => setLimit(null)}>
+                ×
+              </button>
+            </div>
+          )}
+          <Composer
+            ref={composer}
+            streaming={busy}
+            disabled={convState !== 'idle'}
+            onSend={send}
+            onStop={stop}
+            draftKey={account ? draftKey(account.user.id) : undefined}
+          />
         </div>
         <LiveRegion announcer={announcer} />
         {toast && (

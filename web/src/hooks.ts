@@ -121,3 +121,28 @@ export function useMediaQuery(query: string): boolean {
     () => window.matchMedia(query).matches,
   );
 }
+
+/**
+ * A seconds countdown (for Retry-After waits): `start(n)` begins at n, the value
+ * ticks down once a second to 0. Null when not counting.
+ */
+export function useCountdown(): [number | null, (seconds: number | null) => void] {
+  const [until, setUntil] = useState<number | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (until === null) return;
+    const h = setInterval(() => {
+      const t = Date.now();
+      setNow(t);
+      if (t >= until) setUntil(null);
+    }, 1000);
+    return () => clearInterval(h);
+  }, [until]);
+  const start = useCallback((seconds: number | null) => {
+    const t = Date.now();
+    setNow(t);
+    setUntil(seconds === null || seconds <= 0 ? null : t + seconds * 1000);
+  }, []);
+  const left = until === null ? null : Math.max(0, Math.ceil((until - now) / 1000));
+  return [left === 0 ? null : left, start];
+}

@@ -1,11 +1,28 @@
 // Thin typed wrapper over the chatstream HTTP API (same origin, relative URLs).
-import type { Conversation, ConversationWithMessages, Message, ModelList } from './types';
+import type {
+  AdminUser,
+  ApiToken,
+  AuthState,
+  Conversation,
+  ConversationWithMessages,
+  CreatedToken,
+  Limits,
+  Message,
+  ModelList,
+  Role,
+  UsageDay,
+  UsageToday,
+  User,
+} from './types';
+import { parseRetryAfter } from '../auth/limits';
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly code: string,
+    /** Seconds to wait, from the Retry-After header (429, 503), or null. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
@@ -13,6 +30,19 @@ export class ApiError extends Error {
   get unreachable(): boolean {
     return this.status === 0;
   }
+}
+
+let onUnauthenticated: ((e: ApiError) => void) | null = null;
+
+/**
+ * Called whenever an API answer says the session is gone (401 `unauthenticated`:
+ * expired, logged out elsewhere, user disabled). Returns the unregister function.
+ */
+export function setUnauthenticatedHandler(fn: ((e: ApiError) => void) | null): () => void {
+  onUnauthenticated = fn;
+  return () => {
+    if (onUnauthenticated === fn) onUnauthenticated = null;
+  };
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -36,7 +66,14 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   }
   if (!res.ok) {
     const err = (data as { error?: { message?: string; code?: string } } | null)?.error;
-    throw new ApiError(res.status, err?.message ?? `Request failed (HTTP ${res.status})`, err?.code ?? `http_${res.status}`);
+    const e = new ApiError(
+      res.status,
+      err?.message ?? `Request failed (HTTP ${res.status})`,
+      err?.code ?? `http_${res.status}`,
+      parseRetryAfter(res.headers.get('Retry-After')),
+    );
+    if (res.status === 401 && e.code !== 'invalid_credentials') onUnauthenticated?.(e);
+    throw e;
   }
   return data as T;
 }
@@ -66,4 +103,26 @@ export const api = {
   cancel: (mid: string, shown?: number) =>
     request<Message>('POST', `/api/messages/${enc(mid)}/cancel`, shown !== undefined ? { shown } : {}),
   eventsUrl: (mid: string) => `/api/messages/${enc(mid)}/events`,
+};
+
+export const authApi = {
+  state: () => request<AuthState>('GET', '/api/auth/state'),
+  setup: (body: { token: string; username: string; password: string }) => request<User>('POST', '/api/auth/setup', body),
+  login: (body: { username: string; password: string }) => request<{ user: User }>('POST', '/api/auth/login', body),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  logoutOthers: () => request<{ ended: number }>('POST', '/api/auth/logout-others'),
+  changePassword: (body: { current_password: string; new_password: string }) =>
+    request<void>('POST', '/api/auth/password', body),
+  usage: () => request<UsageToday>('GET', '/api/auth/usage'),
+  tokens: () => request<{ tokens: ApiToken[] }>('GET', '/api/auth/tokens'),
+  createToken: (name: string) => request<CreatedToken>('POST', '/api/auth/tokens', { name }),
+  revokeToken: (id: string) => request<void>('DELETE', `/api/auth/tokens/${enc(id)}`),
+};
+
+export const adminApi = {
+  users: () => request<{ users: AdminUser[] }>('GET', '/api/admin/users'),
+  createUser: (body: { username: string; password: string; role: Role }) => request<User>('POST', '/api/admin/users', body),
+  updateUser: (id: string, body: { role?: Role; disabled?: boolean; password?: string; limits?: Partial<Limits> }) =>
+    request<User>('PATCH', `/api/admin/users/${enc(id)}`, body),
+  usage: (days = 7) => request<{ days: UsageDay[] }>('GET', `/api/admin/usage?days=${days}`),
 };

@@ -48,3 +48,66 @@ export interface ModelList {
   models: Model[];
   default: string;
 }
+
+// ---------- accounts (multi-user mode), docs/api.md "Accounts" ----------
+
+export type Role = 'admin' | 'user';
+
+export interface Limits {
+  max_concurrent: number | null;
+  requests_per_minute: number | null;
+  tokens_per_day: number | null;
+}
+
+/** Effective limits: numbers, 0 = unlimited. */
+export interface EffectiveLimits {
+  max_concurrent: number;
+  requests_per_minute: number;
+  tokens_per_day: number;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  created_at?: string;
+  limits?: Limits;
+  effective_limits?: EffectiveLimits;
+}
+
+export interface AdminUser extends User {
+  usage_today?: { tokens: number; requests: number };
+}
+
+export interface AuthState {
+  mode: 'single-user' | 'multi-user';
+  user: User | null;
+  setup_required: boolean;
+}
+
+export interface UsageToday {
+  today: { day: string; tokens: number; requests: number };
+  limits: EffectiveLimits;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** The answer to creating a token: the only time the secret is seen. */
+export interface CreatedToken extends ApiToken {
+  token: string;
+}
+
+export interface UsageDay {
+  day: string;
+  user_id: string;
+  username: string;
+  tokens: number;
+  requests: number;
+}

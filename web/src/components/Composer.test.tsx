@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen } from '@testing-library/react';
 import { Composer } from './Composer';
 
 describe('Composer', () => {
@@ -31,5 +31,25 @@ describe('Composer', () => {
     expect(onSend).not.toHaveBeenCalled();
     fireEvent.click(screen.getByRole('button', { name: 'Stop generating' }));
     expect(onStop).toHaveBeenCalled();
+  });
+});
+
+describe('Composer draft', () => {
+  it('keeps the draft under its key and puts the text back when sending fails', async () => {
+    sessionStorage.setItem('draft-k', 'saved earlier');
+    let resolve: (ok: boolean) => void = () => {};
+    const onSend = vi.fn(() => new Promise<boolean>((r) => (resolve = r)));
+    const { unmount } = render(<Composer streaming={false} onSend={onSend} onStop={() => {}} draftKey="draft-k" />);
+    const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+    expect(box.value).toBe('saved earlier');
+    fireEvent.change(box, { target: { value: 'a new question' } });
+    expect(sessionStorage.getItem('draft-k')).toBe('a new question');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(onSend).toHaveBeenCalledWith('a new question');
+    expect(box.value).toBe('');
+    await act(async () => resolve(false));
+    expect(box.value).toBe('a new question');
+    unmount();
+    sessionStorage.clear();
   });
 });

@@ -1,4 +1,4 @@
-import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 
 export interface ComposerHandle {
   focus(): void;
@@ -7,17 +7,41 @@ export interface ComposerHandle {
 interface Props {
   streaming: boolean;
   disabled?: boolean;
-  onSend(text: string): void;
+  /** Resolving to false (not sent) puts the text back, unless something new was typed. */
+  onSend(text: string): void | Promise<boolean>;
   onStop(): void;
+  /** sessionStorage key that keeps the draft across reloads and a new login. */
+  draftKey?: string;
+}
+
+function readDraft(key: string | undefined): string {
+  if (!key) return '';
+  try {
+    return sessionStorage.getItem(key) ?? '';
+  } catch {
+    return '';
+  }
 }
 
 const MAX_HEIGHT = 200;
 
-export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ streaming, disabled, onSend, onStop }, ref) {
-  const [text, setText] = useState('');
+export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ streaming, disabled, onSend, onStop, draftKey }, ref) {
+  const [text, setText] = useState(() => readDraft(draftKey));
+  const textRef = useRef(text);
+  textRef.current = text;
   const ta = useRef<HTMLTextAreaElement>(null);
   const composing = useRef(false);
   useImperativeHandle(ref, () => ({ focus: () => ta.current?.focus() }), []);
+
+  useEffect(() => {
+    if (!draftKey) return;
+    try {
+      if (text) sessionStorage.setItem(draftKey, text);
+      else sessionStorage.removeItem(draftKey);
+    } catch {
+      // Storage full or blocked: the draft just is not kept.
+    }
+  }, [draftKey, text]);
 
   // Auto-grow: measure the content height (set via CSSOM, allowed by the CSP).
   useLayoutEffect(() => {
@@ -30,8 +54,13 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
   const canSend = text.trim().length > 0 && !streaming && !disabled;
   const submit = () => {
     if (!canSend) return;
-    onSend(text.trim());
+    const sent = text.trim();
+    const r = onSend(sent);
     setText('');
+    if (r instanceof Promise)
+      void r.then((ok) => {
+        if (!ok && textRef.current === '') setText(sent);
+      });
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key !== 'Enter' || e.shiftKey) return;

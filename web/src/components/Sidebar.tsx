@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Conversation } from '../api/types';
 import { Icon } from './Icon';
 
@@ -13,6 +13,8 @@ interface Props {
   onRename(id: string, title: string): void;
   onDelete(id: string): void;
   onRetry(): void;
+  /** Shown at the bottom (the user menu in multi-user mode). */
+  footer?: ReactNode;
 }
 
 function Item({ c, active, onOpen, onRename, onDelete }: { c: Conversation; active: boolean } & Pick<Props, 'onOpen' | 'onRename' | 'onDelete'>) {
@@ -118,6 +120,7 @@ export function Sidebar(p: Props) {
           ))}
         </ul>
       )}
+      {p.footer && <div className="sidebar-footer">{p.footer}</div>}
     </nav>
   );
 }
