@@ -5,6 +5,8 @@
 //   npm run e2e                    # real server: $CHATSTREAM_BIN or ../build/release/src/app/chatstream
 //   npm run e2e -- --mock          # stand-in server (develop the UI without a C++ build)
 //   npm run e2e -- -g "refresh"    # extra arguments go to `playwright test`
+// The accounts tests (e2e/accounts.spec.ts) start further servers of their own in
+// multi-user mode from the same binary (E2E_BIN) and stop them by PID.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -133,7 +135,17 @@ if (port === null) {
   const res = spawnSync('npx', ['playwright', 'test', '--workers=1', ...pwArgs], {
     cwd: webDir,
     stdio: 'inherit',
-    env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, E2E_MOCK: mock ? '1' : '', E2E_FAKE: fakeModels ? '1' : '', TMPDIR: work },
+    env: {
+      ...process.env,
+      BASE_URL: `http://127.0.0.1:${port}`,
+      E2E_MOCK: mock ? '1' : '',
+      E2E_FAKE: fakeModels ? '1' : '',
+      TMPDIR: work,
+      // The accounts tests start servers of their own (multi-user mode, fresh data dirs).
+      E2E_BIN: mock ? '' : cmd,
+      E2E_WEB_ROOT: webRoot,
+      E2E_WORK: work,
+    },
   });
   status = res.status ?? 1;
 }

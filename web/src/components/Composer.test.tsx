@@ -53,3 +53,22 @@ describe('Composer draft', () => {
     sessionStorage.clear();
   });
 });
+
+it('the draft survives a send that never comes back (the chat was replaced by the login page)', async () => {
+  let resolve: (ok: boolean) => void = () => {};
+  const onSend = vi.fn(() => new Promise<boolean>((r) => (resolve = r)));
+  const first = render(<Composer streaming={false} onSend={onSend} onStop={() => {}} draftKey="draft-x" />);
+  const box = screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement;
+  fireEvent.change(box, { target: { value: 'keep me' } });
+  fireEvent.keyDown(box, { key: 'Enter' });
+  expect(sessionStorage.getItem('draft-x')).toBe('keep me');
+  first.unmount();
+  await act(async () => resolve(false));
+  render(<Composer streaming={false} onSend={onSend} onStop={() => {}} draftKey="draft-x" />);
+  expect((screen.getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement).value).toBe('keep me');
+  // A successful send forgets it.
+  fireEvent.keyDown(screen.getByRole('textbox', { name: 'Message' }), { key: 'Enter' });
+  await act(async () => resolve(true));
+  expect(sessionStorage.getItem('draft-x')).toBeNull();
+  sessionStorage.clear();
+});

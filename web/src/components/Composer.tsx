@@ -29,12 +29,19 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
   const [text, setText] = useState(() => readDraft(draftKey));
   const textRef = useRef(text);
   textRef.current = text;
+  // The draft stays saved while a send is on its way (a failed send, e.g. because the
+  // session ended and the login page replaced the chat, finds it again).
+  const keepSaved = useRef(false);
   const ta = useRef<HTMLTextAreaElement>(null);
   const composing = useRef(false);
   useImperativeHandle(ref, () => ({ focus: () => ta.current?.focus() }), []);
 
   useEffect(() => {
     if (!draftKey) return;
+    if (keepSaved.current) {
+      keepSaved.current = false;
+      return;
+    }
     try {
       if (text) sessionStorage.setItem(draftKey, text);
       else sessionStorage.removeItem(draftKey);
@@ -56,11 +63,21 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
     if (!canSend) return;
     const sent = text.trim();
     const r = onSend(sent);
+    keepSaved.current = true;
     setText('');
+    const forget = () => {
+      try {
+        if (draftKey && textRef.current === '') sessionStorage.removeItem(draftKey);
+      } catch {
+        // ignore
+      }
+    };
     if (r instanceof Promise)
       void r.then((ok) => {
-        if (!ok && textRef.current === '') setText(sent);
+        if (ok) forget();
+        else if (textRef.current === '') setText(sent);
       });
+    else forget();
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key !== 'Enter' || e.shiftKey) return;
