@@ -179,9 +179,15 @@ struct StoreConfig {
   std::function<std::int64_t()> clock;
 };
 
+class AccountStore;  // store/accounts.hpp
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Users, sessions, API tokens and usage, kept in the same database (same connections and
+  // threads). Valid as long as the Store.
+  virtual AccountStore& accounts() = 0;
 
   virtual boost::asio::awaitable<Conversation> create_conversation(NewConversation c) = 0;
   virtual boost::asio::awaitable<std::optional<Conversation>> get_conversation(std::string user_id,

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <exception>
 
 namespace chatstream::store::common {
@@ -47,13 +48,8 @@ BatchWriter::~BatchWriter() {
 
 void BatchWriter::commit_everything() {
   progress_timer_.cancel();
-  bool queued = false;
-  {
-    std::lock_guard lock(progress_mutex_);
-    queued = !progress_.empty();
-  }
   try {
-    if (queued) begin_if_needed();
+    if (anything_queued()) begin_if_needed();
   } catch (...) {
     failures_.fetch_add(1);  // the database is unusable: queued snapshots are lost
   }
@@ -77,10 +73,31 @@ void BatchWriter::save_progress(std::string message_id, std::string content,
   } else {
     progress_.emplace(std::move(message_id), Progress{std::move(content), delta_seq});
   }
+  arm_timer_locked();
+}
+
+void BatchWriter::touch(TouchKind kind, std::string id, std::int64_t at_ms) {
+  std::lock_guard lock(progress_mutex_);
+  auto& queued = touches_[static_cast<std::size_t>(kind)];
+  if (auto it = queued.find(id); it != queued.end()) {
+    it->second = std::max(it->second, at_ms);
+    superseded_.fetch_add(1);
+  } else {
+    queued.emplace(std::move(id), at_ms);
+  }
+  arm_timer_locked();
+}
+
+void BatchWriter::arm_timer_locked() {
   if (!progress_timer_armed_) {
     progress_timer_armed_ = true;
     asio::post(io_, [this] { arm_progress_timer(); });
   }
+}
+
+bool BatchWriter::anything_queued() const {
+  std::lock_guard lock(progress_mutex_);
+  return !progress_.empty() || !touches_[0].empty() || !touches_[1].empty();
 }
 
 void BatchWriter::drop_progress(const std::string& message_id) {
@@ -96,7 +113,7 @@ StoreStats BatchWriter::stats() const {
   s.progress_superseded = superseded_.load();
   s.write_failures = failures_.load();
   std::lock_guard lock(progress_mutex_);
-  s.queue_depth = queued_ops_.load() + progress_.size();
+  s.queue_depth = queued_ops_.load() + progress_.size() + touches_[0].size() + touches_[1].size();
   return s;
 }
 
@@ -171,6 +188,19 @@ void BatchWriter::write_queued_progress() {
   }
   const std::int64_t now = options_.clock();
   for (const auto& [id, p] : batch) backend_->write_progress(id, p.content, p.delta_seq, now);
+  write_queued_touches();
+}
+
+void BatchWriter::write_queued_touches() {
+  constexpr TouchKind kinds[] = {TouchKind::session_last_seen, TouchKind::api_token_last_used};
+  for (const TouchKind kind : kinds) {
+    std::unordered_map<std::string, std::int64_t> batch;
+    {
+      std::lock_guard lock(progress_mutex_);
+      batch.swap(touches_[static_cast<std::size_t>(kind)]);
+    }
+    for (const auto& [id, at_ms] : batch) backend_->write_touch(kind, id, at_ms);
+  }
 }
 
 void BatchWriter::arm_progress_timer() {
@@ -179,13 +209,11 @@ void BatchWriter::arm_progress_timer() {
 }
 
 void BatchWriter::on_progress_timer() {
-  bool queued = false;
   {
     std::lock_guard lock(progress_mutex_);
     progress_timer_armed_ = false;
-    queued = !progress_.empty();
   }
-  if (!queued) return;
+  if (!anything_queued()) return;
   try {
     begin_if_needed();
   } catch (...) {

@@ -10,14 +10,17 @@
 //
 // save_progress() snapshots live in a map (a newer snapshot of a message replaces the
 // queued one) and are written by a timer every `progress_interval`, or earlier by any batch
-// that commits. Thread safety: submit() and save_progress()/drop_progress() and stats() may
-// be called from any thread.
+// that commits. touch() timestamps (sessions, API tokens) are queued the same way: the
+// newest time per (kind, id) wins and they are written with the progress snapshots.
+// Thread safety: submit(), save_progress()/drop_progress(), touch() and stats() may be
+// called from any thread.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -34,6 +37,9 @@
 
 namespace chatstream::store::common {
 
+// What a fire-and-forget touch() moves forward.
+enum class TouchKind { session_last_seen, api_token_last_used };
+
 // What a backend does on its write connection; every call runs on the writer thread.
 // Failures are thrown (StoreFailure or the backend's own exceptions).
 class WriterBackend {
@@ -49,6 +55,8 @@ class WriterBackend {
   virtual void rollback() = 0;
   virtual void write_progress(const std::string& message_id, const std::string& content,
                               std::int64_t delta_seq, std::int64_t now) = 0;
+  // Moves the timestamp forward (never back); an unknown id changes nothing.
+  virtual void write_touch(TouchKind kind, const std::string& id, std::int64_t at_ms) = 0;
   virtual std::uint64_t statements_written() const = 0;
   virtual std::uint64_t rows_written() const = 0;
 };
@@ -76,6 +84,11 @@ class BatchWriter {
   void save_progress(std::string message_id, std::string content, std::int64_t delta_seq);
   // Drops the queued snapshot of a message (its final state is being written).
   void drop_progress(const std::string& message_id);
+  // Fire-and-forget: queues a timestamp update (a newer one of the same id replaces it).
+  void touch(TouchKind kind, std::string id, std::int64_t at_ms);
+  // Writer thread only, inside the batch transaction: writes the queued touches now (for an
+  // operation that must see them, e.g. expiring idle sessions).
+  void write_queued_touches();
   StoreStats stats() const;
 
  private:
@@ -93,6 +106,8 @@ class BatchWriter {
   void begin_if_needed();
   void commit_batch();
   void write_queued_progress();
+  bool anything_queued() const;  // progress or touches; takes progress_mutex_
+  void arm_timer_locked();       // progress_mutex_ held
   void arm_progress_timer();
   void on_progress_timer();
   void publish_counters();
@@ -105,7 +120,9 @@ class BatchWriter {
 
   mutable std::mutex progress_mutex_;
   std::unordered_map<std::string, Progress> progress_;  // guarded by progress_mutex_
-  bool progress_timer_armed_ = false;                   // guarded by progress_mutex_
+  // Newest touch per id, one map per TouchKind; guarded by progress_mutex_.
+  std::array<std::unordered_map<std::string, std::int64_t>, 2> touches_;
+  bool progress_timer_armed_ = false;  // guarded by progress_mutex_
 
   // Writer thread only.
   bool in_transaction_ = false;

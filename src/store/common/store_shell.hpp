@@ -1,138 +1,23 @@
-// The Store methods every backend shares: writes go to the batching writer
-// (batch_writer.hpp), reads to a pool of connections on their own threads, and the caller
-// resumes on its own executor. Included only by the backends' store .cpp files.
-//
-// `Backend` supplies what really differs:
-//   using Connection = ...;
-//   static std::unique_ptr<Connection> open_writer(target, config, now);  // opens, migrates
-//   static std::unique_ptr<Connection> open_reader(target, config);
-//   static std::unique_ptr<WriterBackend> writer_backend(std::unique_ptr<Connection>);
-//   template <class F> static auto run_read(Connection&, F&);  // runs f, reconnecting if able
-//   the repository functions (find_conversation, insert_conversation, ..., ping).
+// The Store every backend shares, on top of a ShellCore (shell_core.hpp: the batching
+// writer, the reader pool and its threads); accounts() is an AccountShell on the same core.
+// Included only by the backends' store .cpp files. See shell_core.hpp for what `Backend`
+// supplies.
 #pragma once
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/awaitable.hpp>
 
-#include <algorithm>
-#include <condition_variable>
-#include <exception>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#include "store/common/batch_writer.hpp"
+#include "store/accounts.hpp"
+#include "store/common/account_shell.hpp"
+#include "store/common/shell_core.hpp"
 #include "store/store.hpp"
-#include "util/offload.hpp"
-#include "util/time.hpp"
 
 namespace chatstream::store::common {
-
-// Read connections, one per reader thread; acquire() blocks only if a caller holds more
-// than one (it never does).
-template <class Backend>
-class ReaderPool {
- public:
-  using Connection = typename Backend::Connection;
-
-  void add(std::unique_ptr<Connection> conn) {
-    std::lock_guard lock(mutex_);
-    free_.push_back(std::move(conn));
-  }
-
-  template <class F>
-  auto with_connection(F& f) {
-    Lease lease(*this);
-    return Backend::run_read(*lease.conn, f);
-  }
-
- private:
-  // Borrows a connection for one call; gives it back even when the call throws.
-  struct Lease {
-    explicit Lease(ReaderPool& p) : pool(p) {
-      std::unique_lock lock(pool.mutex_);
-      pool.available_.wait(lock, [this] { return !pool.free_.empty(); });
-      conn = std::move(pool.free_.back());
-      pool.free_.pop_back();
-    }
-    ~Lease() {
-      pool.add(std::move(conn));
-      pool.available_.notify_one();
-    }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ReaderPool& pool;
-    std::unique_ptr<Connection> conn;
-  };
-
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> free_;
-};
-
-template <class R>
-struct WriteSignature {
-  using type = void(std::exception_ptr, R);
-};
-template <>
-struct WriteSignature<void> {
-  using type = void(std::exception_ptr);
-};
-
-// Queues `f(Connection&)` on the writer and completes after the batch commits, through the
-// handler's associated executor (the awaiting coroutine's executor).
-struct WriteInitiation {
-  template <class Handler, class Connection, class F>
-  void operator()(Handler handler, BatchWriter* writer, Connection* conn, F f) const {
-    namespace asio = boost::asio;
-    using R = std::invoke_result_t<F&, Connection&>;
-    auto home = asio::prefer(asio::get_associated_executor(handler),
-                             asio::execution::outstanding_work.tracked);
-    struct State {
-      Handler handler;
-      decltype(home) executor;
-      std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> result;
-    };
-    auto state = std::make_shared<State>(State{std::move(handler), std::move(home), {}});
-    writer->submit(
-        [state, conn, f = std::move(f)]() mutable {
-          if constexpr (std::is_void_v<R>) {
-            f(*conn);
-            state->result.emplace(true);
-          } else {
-            state->result.emplace(f(*conn));
-          }
-        },
-        [state](std::exception_ptr error) {
-          auto target = state->executor;
-          asio::dispatch(target, [state, error] {
-            if constexpr (std::is_void_v<R>) {
-              std::move(state->handler)(error);
-            } else if (error || !state->result) {
-              std::move(state->handler)(
-                  error ? error : std::make_exception_ptr(StoreFailure("store: write lost")), R{});
-            } else {
-              std::move(state->handler)(nullptr, std::move(*state->result));
-            }
-          });
-        });
-  }
-};
-
-inline std::function<std::int64_t()> make_clock(const StoreConfig& config) {
-  if (config.clock) return config.clock;
-  return [] { return util::now_epoch_ms(); };
-}
 
 template <class Backend>
 class StoreShell final : public Store {
@@ -141,144 +26,104 @@ class StoreShell final : public Store {
 
   // `target` is what the backend opens (a file path, a URL).
   StoreShell(const std::string& target, const StoreConfig& config)
-      : clock_(make_clock(config)),
-        read_threads_(std::max<std::size_t>(1, config.read_connections)) {
-    auto write_conn = Backend::open_writer(target, config, clock_());
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, config.read_connections); ++i) {
-      readers_.add(Backend::open_reader(target, config));
-    }
-    write_conn_ = write_conn.get();
-    writer_ = std::make_unique<BatchWriter>(
-        Backend::writer_backend(std::move(write_conn)),
-        WriterOptions{config.progress_interval, std::max<std::size_t>(1, config.max_batch),
-                      clock_});
-  }
-  // Waits for running reads, then (members) commits queued writes and stops the writer.
-  ~StoreShell() override { read_threads_.join(); }
+      : core_(target, config), accounts_(core_) {}
   StoreShell(const StoreShell&) = delete;
   StoreShell& operator=(const StoreShell&) = delete;
 
+  AccountStore& accounts() override { return accounts_; }
+
   boost::asio::awaitable<Conversation> create_conversation(NewConversation c) override {
-    return write([c = std::move(c), clock = clock_](Connection& conn) {
+    return core_.write([c = std::move(c), clock = core_.clock()](Connection& conn) {
       return Backend::insert_conversation(conn, c, clock());
     });
   }
 
   boost::asio::awaitable<std::optional<Conversation>> get_conversation(std::string user_id,
                                                                        std::string id) override {
-    return read([user_id = std::move(user_id), id = std::move(id)](Connection& conn) {
+    return core_.read([user_id = std::move(user_id), id = std::move(id)](Connection& conn) {
       return Backend::find_conversation(conn, user_id, id);
     });
   }
 
   boost::asio::awaitable<ConversationPage> list_conversations(ListConversations q) override {
-    return read(
+    return core_.read(
         [q = std::move(q)](Connection& conn) { return Backend::list_conversations(conn, q); });
   }
 
   boost::asio::awaitable<Result<Conversation>> update_conversation(
       std::string user_id, std::string id, ConversationPatch patch) override {
-    return write([user_id = std::move(user_id), id = std::move(id), patch = std::move(patch),
-                  clock = clock_](Connection& conn) {
+    return core_.write([user_id = std::move(user_id), id = std::move(id), patch = std::move(patch),
+                        clock = core_.clock()](Connection& conn) {
       return Backend::update_conversation(conn, user_id, id, patch, clock());
     });
   }
 
   boost::asio::awaitable<bool> delete_conversation(std::string user_id, std::string id) override {
-    return write([user_id = std::move(user_id), id = std::move(id)](Connection& conn) {
+    return core_.write([user_id = std::move(user_id), id = std::move(id)](Connection& conn) {
       return Backend::delete_conversation(conn, user_id, id);
     });
   }
 
   boost::asio::awaitable<std::vector<Message>> list_messages(std::string user_id,
                                                              std::string conversation_id) override {
-    return read([user_id = std::move(user_id), cid = std::move(conversation_id)](Connection& conn) {
-      return Backend::list_messages(conn, user_id, cid);
-    });
+    return core_.read([user_id = std::move(user_id), cid = std::move(conversation_id)](
+                          Connection& conn) { return Backend::list_messages(conn, user_id, cid); });
   }
 
   boost::asio::awaitable<std::optional<Message>> get_message(std::string user_id,
                                                              std::string id) override {
-    return read([user_id = std::move(user_id), id = std::move(id)](Connection& conn) {
+    return core_.read([user_id = std::move(user_id), id = std::move(id)](Connection& conn) {
       return Backend::find_message(conn, user_id, id);
     });
   }
 
   boost::asio::awaitable<std::vector<Message>> get_branch(std::string user_id,
                                                           std::string leaf_id) override {
-    return read([user_id = std::move(user_id), leaf = std::move(leaf_id)](Connection& conn) {
+    return core_.read([user_id = std::move(user_id), leaf = std::move(leaf_id)](Connection& conn) {
       return Backend::branch(conn, user_id, leaf);
     });
   }
 
   boost::asio::awaitable<Result<std::vector<Message>>> insert_messages(
       std::string user_id, std::string conversation_id, std::vector<Message> messages) override {
-    return write([user_id = std::move(user_id), cid = std::move(conversation_id),
-                  messages = std::move(messages), clock = clock_](Connection& conn) {
+    return core_.write([user_id = std::move(user_id), cid = std::move(conversation_id),
+                        messages = std::move(messages), clock = core_.clock()](Connection& conn) {
       return Backend::insert_messages(conn, user_id, cid, messages, clock());
     });
   }
 
   void save_progress(std::string message_id, std::string content, std::int64_t delta_seq) override {
-    writer_->save_progress(std::move(message_id), std::move(content), delta_seq);
+    core_.writer().save_progress(std::move(message_id), std::move(content), delta_seq);
   }
 
   boost::asio::awaitable<bool> finish_message(MessageFinal final_state) override {
     if (final_state.status == MessageStatus::streaming) {
       throw std::invalid_argument("finish_message: the final status cannot be streaming");
     }
-    return write(
-        [f = std::move(final_state), clock = clock_, writer = writer_.get()](Connection& conn) {
-          writer->drop_progress(f.id);
-          return Backend::finish_message(conn, f, clock());
-        });
-  }
-
-  boost::asio::awaitable<int> mark_interrupted_streaming() override {
-    return write(
-        [clock = clock_](Connection& conn) { return Backend::mark_interrupted(conn, clock()); });
-  }
-
-  // Reconnecting (where the backend does) is part of the probe: a server that is down
-  // fails it, and is not an error.
-  boost::asio::awaitable<bool> ping() override {
-    return util::run_on(read_threads_.get_executor(), [this] {
-      auto probe = [](Connection& conn) { return Backend::ping(conn); };
-      try {
-        return readers_.with_connection(probe);
-      } catch (const std::exception&) {
-        return false;
-      }
+    return core_.write([f = std::move(final_state), clock = core_.clock(),
+                        writer = &core_.writer()](Connection& conn) {
+      writer->drop_progress(f.id);
+      return Backend::finish_message(conn, f, clock());
     });
   }
 
-  boost::asio::awaitable<void> flush() override {
-    return write([](Connection&) {});
+  boost::asio::awaitable<int> mark_interrupted_streaming() override {
+    return core_.write([clock = core_.clock()](Connection& conn) {
+      return Backend::mark_interrupted(conn, clock());
+    });
   }
 
-  StoreStats stats() const override { return writer_->stats(); }
+  boost::asio::awaitable<bool> ping() override { return core_.ping(); }
+
+  boost::asio::awaitable<void> flush() override {
+    return core_.write([](Connection&) {});
+  }
+
+  StoreStats stats() const override { return core_.writer().stats(); }
 
  private:
-  template <class F>
-  auto read(F f) {
-    return util::run_on(read_threads_.get_executor(),
-                        [this, f = std::move(f)]() mutable { return readers_.with_connection(f); });
-  }
-
-  template <class F>
-  auto write(F f) {
-    namespace asio = boost::asio;
-    using R = std::invoke_result_t<F&, Connection&>;
-    return asio::async_initiate<const asio::use_awaitable_t<>, typename WriteSignature<R>::type>(
-        WriteInitiation{}, asio::use_awaitable, writer_.get(), write_conn_, std::move(f));
-  }
-
-  std::function<std::int64_t()> clock_;
-  ReaderPool<Backend> readers_;
-  Connection* write_conn_ = nullptr;  // owned by writer_'s backend; used on its thread only
-  std::unique_ptr<BatchWriter> writer_;
-  // Declared last: destroyed (joined) first, before the connections it uses.
-  boost::asio::thread_pool read_threads_;
+  ShellCore<Backend> core_;
+  AccountShell<Backend> accounts_;  // refers to core_
 };
 
 }  // namespace chatstream::store::common

@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_store.hpp"
 
 #include "store/common/store_shell.hpp"
+#include "store/postgres/accounts_repository.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/repository.hpp"
 #include "store/postgres/writer.hpp"
@@ -52,6 +53,25 @@ struct PostgresBackend {
   static constexpr auto& insert_messages = repo::insert_messages;
   static constexpr auto& finish_message = repo::finish_message;
   static constexpr auto& mark_interrupted = repo::mark_interrupted;
+
+  static constexpr auto& insert_user = repo::insert_user;
+  static constexpr auto& find_user = repo::find_user;
+  static constexpr auto& find_user_by_name = repo::find_user_by_name;
+  static constexpr auto& list_users = repo::list_users;
+  static constexpr auto& count_users = repo::count_users;
+  static constexpr auto& update_user = repo::update_user;
+  static constexpr auto& insert_session = repo::insert_session;
+  static constexpr auto& find_session = repo::find_session;
+  static constexpr auto& delete_session = repo::delete_session;
+  static constexpr auto& delete_user_sessions = repo::delete_user_sessions;
+  static constexpr auto& delete_expired_sessions = repo::delete_expired_sessions;
+  static constexpr auto& insert_api_token = repo::insert_api_token;
+  static constexpr auto& list_api_tokens = repo::list_api_tokens;
+  static constexpr auto& find_api_token = repo::find_api_token;
+  static constexpr auto& delete_api_token = repo::delete_api_token;
+  static constexpr auto& add_usage = repo::add_usage;
+  static constexpr auto& find_usage = repo::find_usage;
+  static constexpr auto& list_usage = repo::list_usage;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "store/sqlite/writer.hpp"
 
+#include "store/sqlite/accounts_repository.hpp"
 #include "store/sqlite/repository.hpp"
 
 namespace chatstream::store::sqlite {
@@ -19,6 +20,16 @@ class SqliteWriterBackend final : public common::WriterBackend {
   void write_progress(const std::string& message_id, const std::string& content,
                       std::int64_t delta_seq, std::int64_t now) override {
     repo::write_progress(*conn_, message_id, content, delta_seq, now);
+  }
+  void write_touch(common::TouchKind kind, const std::string& id, std::int64_t at_ms) override {
+    switch (kind) {
+      case common::TouchKind::session_last_seen:
+        repo::touch_session(*conn_, id, at_ms);
+        return;
+      case common::TouchKind::api_token_last_used:
+        repo::touch_api_token(*conn_, id, at_ms);
+        return;
+    }
   }
   std::uint64_t statements_written() const override { return conn_->statements_written(); }
   std::uint64_t rows_written() const override { return conn_->rows_written(); }
