@@ -4,6 +4,10 @@ if(NOT TARGET chatstream_auth)
 endif()
 chatstream_add_library(chatstream_api
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/auth/admin.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/auth/common.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/auth/session.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/auth/tokens.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cancel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/conversations.cpp
     ${CMAKE_CURRENT_LIST_DIR}/events.cpp
@@ -12,4 +16,4 @@ chatstream_add_library(chatstream_api
     ${CMAKE_CURRENT_LIST_DIR}/routes.cpp
     ${CMAKE_CURRENT_LIST_DIR}/titles.cpp
   DEPS chatstream_http chatstream_generation chatstream_store chatstream_providers
-       chatstream_util Boost::json)
+       chatstream_util chatstream_auth_service Boost::json)

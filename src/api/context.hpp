@@ -18,6 +18,9 @@ class GenerationHub;
 namespace chatstream::providers {
 class Registry;
 }
+namespace chatstream::auth {
+class Accounts;
+}
 
 namespace chatstream::api {
 
@@ -36,6 +39,8 @@ struct ApiContext {
   const providers::Registry& registry;
   ApiSettings settings;
   std::shared_ptr<spdlog::logger> logger;
+  // Mode, sessions and per-user limits (never null once the routes are added).
+  auth::Accounts* accounts = nullptr;
 };
 
 }  // namespace chatstream::api

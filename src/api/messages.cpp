@@ -9,6 +9,7 @@
 #include "api/json.hpp"
 #include "api/sources.hpp"
 #include "api/titles.hpp"
+#include "auth/service.hpp"
 #include "generation/context.hpp"
 #include "generation/hub.hpp"
 #include "http/error.hpp"
@@ -58,22 +59,59 @@ store::Message new_assistant_message(const providers::ResolvedModel& model,
   return m;
 }
 
-// Builds the context from the branch ending at `leaf_id` and starts the generation.
+// Waits for the end of a generation, then lets the ticket record the usage (reported by the
+// provider, else estimated from the text) and free the user's slot.
+boost::asio::awaitable<void> watch_generation(std::shared_ptr<generation::Generation> g,
+                                              std::shared_ptr<auth::GenerationTicket> ticket) {
+  try {
+    for (int i = 0; i < 100'000 && !co_await g->wait_finished(std::chrono::minutes(10)); ++i) {
+    }
+  } catch (const std::exception&) {
+    co_return;  // shutting down: the ticket still gives the slot back
+  }
+  auto outcome = g->outcome();
+  if (outcome && (outcome->prompt_tokens || outcome->completion_tokens)) {
+    ticket->set_usage(outcome->prompt_tokens.value_or(0), outcome->completion_tokens.value_or(0));
+  } else {
+    ticket->add_completion_chars(g->text().size());
+  }
+}
+
+// Builds the context from the branch ending at `leaf_id` and starts the generation. The
+// ticket (if any) is held until the generation ends, then records its tokens.
 boost::asio::awaitable<void> start_generation(ApiContext* ctx, std::string user,
                                               store::Conversation conversation, std::string leaf_id,
                                               store::Message assistant,
-                                              providers::ResolvedModel model) {
+                                              providers::ResolvedModel model,
+                                              std::shared_ptr<auth::GenerationTicket> ticket) {
   auto branch = co_await ctx->store.get_branch(user, leaf_id);
   auto request = generation::build_chat_request(branch, conversation.system_prompt,
                                                 ctx->settings.context_budget_chars);
   request.model = model.model;
+  if (ticket) {
+    ticket->add_prompt_chars(request.system_prompt.size());
+    for (const auto& m : request.messages) ticket->add_prompt_chars(m.content.size());
+  }
   generation::StartParams params;
   params.user_id = std::move(user);
   params.conversation_id = conversation.id;
   params.message_id = assistant.id;
   params.model = std::move(model);
   params.request = std::move(request);
-  ctx->hub.start(std::move(params));
+  auto g = ctx->hub.start(std::move(params));
+  if (ticket && g) {
+    boost::asio::co_spawn(co_await boost::asio::this_coro::executor,
+                          watch_generation(std::move(g), std::move(ticket)), boost::asio::detached);
+  }
+}
+
+// Admission by the user's limits (429 with Retry-After), or the ticket to hold.
+boost::asio::awaitable<std::variant<std::shared_ptr<auth::GenerationTicket>, http::Response>> admit(
+    ApiContext* ctx, std::string user) {
+  if (ctx->accounts == nullptr) co_return std::shared_ptr<auth::GenerationTicket>{};
+  auto admitted = co_await ctx->accounts->admit_generation(std::move(user));
+  if (auto* refused = std::get_if<auth::Refusal>(&admitted)) co_return auth::to_response(*refused);
+  co_return std::get<std::shared_ptr<auth::GenerationTicket>>(std::move(admitted));
 }
 
 bool wants_stream(const http::Request& req) {
@@ -126,6 +164,9 @@ Reply post_message(ApiContext* ctx, http::Request req) {
       co_return generation_in_progress();
     }
   }
+  auto admitted = co_await admit(ctx, user);
+  if (auto* refused = std::get_if<http::Response>(&admitted)) co_return std::move(*refused);
+  auto ticket = std::get<std::shared_ptr<auth::GenerationTicket>>(std::move(admitted));
   if (!ctx->hub.try_reserve()) co_return too_many_generations();
 
   store::Message user_message;
@@ -156,7 +197,8 @@ Reply post_message(ApiContext* ctx, http::Request req) {
     co_await ctx->store.update_conversation(user, cid, std::move(patch));
   }
 
-  co_await start_generation(ctx, user, *conversation, stored[0].id, stored[1], *model);
+  co_await start_generation(ctx, user, *conversation, stored[0].id, stored[1], *model,
+                            std::move(ticket));
 
   if (patch_title && ctx->settings.auto_titles && model->provider->kind() != "simulated") {
     if (auto g = ctx->hub.find(stored[1].id)) {
@@ -205,6 +247,9 @@ Reply regenerate_message(ApiContext* ctx, http::Request req) {
     co_return http::json_error(422, "model_not_found",
                                "Unknown model \"" + model_name.value_or(m->model) + "\".");
   }
+  auto admitted = co_await admit(ctx, user);
+  if (auto* refused = std::get_if<http::Response>(&admitted)) co_return std::move(*refused);
+  auto ticket = std::get<std::shared_ptr<auth::GenerationTicket>>(std::move(admitted));
   if (!ctx->hub.try_reserve()) co_return too_many_generations();
   std::vector<store::Message> batch;
   batch.push_back(new_assistant_message(*model, question));
@@ -214,7 +259,8 @@ Reply regenerate_message(ApiContext* ctx, http::Request req) {
     co_return not_found("Message");
   }
   auto assistant = (*inserted)[0];
-  co_await start_generation(ctx, user, *conversation, *question, assistant, *model);
+  co_await start_generation(ctx, user, *conversation, *question, assistant, *model,
+                            std::move(ticket));
   json::object out;
   out["assistant_message"] = to_json(assistant);
   co_return json_response(201, out);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -21,13 +22,16 @@
 #include "api/routes.hpp"
 #include "app/debug_stream.hpp"
 #include "app/logging.hpp"
+#include "auth/service.hpp"
 #include "generation/hub.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "providers/config.hpp"
 #include "providers/registry.hpp"
+#include "store/accounts.hpp"
 #include "store/store.hpp"
+#include "util/time.hpp"
 
 namespace chatstream::app {
 namespace asio = boost::asio;
@@ -94,9 +98,57 @@ std::optional<std::string> env_lookup(std::string_view name) {
   return std::nullopt;
 }
 
-std::string database_url(const Config& config) {
-  if (!config.database.empty()) return config.database;
-  return (config.data_dir / "chatstream.db").string();
+auth::AuthSettings auth_settings(const Config& config) {
+  const auto& a = config.accounts;
+  auth::AuthSettings s;
+  s.mode = auth::mode_from_string(a.mode).value_or(auth::Mode::single_user);
+  s.secure_cookie = a.behind_tls;
+  s.trust_forwarded_for = a.trust_forwarded_for;
+  s.session_idle = a.session_idle;
+  s.session_absolute = a.session_lifetime;
+  s.limits = {a.user_max_generations, a.user_requests_per_minute, a.user_tokens_per_day};
+  s.account_lockout.free_failures = a.login_free_attempts;
+  s.account_lockout.base_ms = a.login_lockout.count();
+  s.account_lockout.max_ms = a.login_lockout_max.count();
+  s.address_lockout = s.account_lockout;
+  s.address_lockout.free_failures = a.login_ip_free_attempts;
+  s.password_cost =
+      auth::password_cost_from_string(a.password_cost).value_or(auth::PasswordCost::interactive());
+  return s;
+}
+
+// Removes expired sessions once an hour.
+asio::awaitable<void> sweep_sessions(store::AccountStore* accounts, std::int64_t idle_ms,
+                                     std::shared_ptr<spdlog::logger> logger) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    try {
+      co_await accounts->delete_expired_sessions(util::now_epoch_ms(), idle_ms);
+    } catch (const std::exception& e) {
+      logger->warn("expired sessions not removed: {}", e.what());
+    }
+    timer.expires_after(std::chrono::hours(1));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+void warn_about_exposure(const Config& config, const auth::Accounts& accounts,
+                         spdlog::logger& logger) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config.server.bind_address, ec);
+  if (ec || address.is_loopback()) return;
+  if (!config.accounts.behind_tls) {
+    logger.warn(
+        "listening on {} over plain HTTP: passwords and session cookies would cross the network "
+        "in clear. Put a TLS-terminating reverse proxy (Caddy, nginx) in front and pass "
+        "--behind-tls; see docs/accounts.md",
+        config.server.bind_address);
+  }
+  if (!accounts.multi_user()) {
+    logger.warn("single-user mode on {} with --allow-remote-unauthenticated: no login at all",
+                config.server.bind_address);
+  }
 }
 
 }  // namespace
@@ -109,7 +161,7 @@ int run(Config config) {
 
   // History store (its own threads), recovering from a previous crash first.
   store::StoreConfig store_config;
-  store_config.url = database_url(config);
+  store_config.url = database_url(config.data_dir, config.database);
   std::unique_ptr<store::Store> store;
   try {
     store = store::open_store(store_config);
@@ -124,6 +176,22 @@ int run(Config config) {
     logger->error("cannot open the history database: {}", e.what());  // the URL may hold a password
     return 1;
   }
+
+  // Accounts: mode, sessions, per-user limits.
+  std::unique_ptr<auth::Accounts> accounts;
+  std::optional<std::string> setup_token;
+  try {
+    accounts = std::make_unique<auth::Accounts>(auth_settings(config), &store->accounts(),
+                                                ioc.get_executor(), logger);
+    asio::io_context startup;
+    auto pending = asio::co_spawn(startup, accounts->prepare_setup(), asio::use_future);
+    startup.run();
+    setup_token = pending.get();
+  } catch (const std::exception& e) {
+    logger->error("accounts: {}", e.what());
+    return 1;
+  }
+  logger->info("mode {}", auth::to_string(accounts->mode()));
 
   // Model providers.
   std::unique_ptr<providers::Registry> registry;
@@ -167,10 +235,14 @@ int run(Config config) {
   api_settings.max_message_bytes = config.generation.max_message_bytes;
   api_settings.context_budget_chars = config.generation.context_budget_chars;
   api_settings.auto_titles = config.generation.auto_titles;
-  api::ApiContext api_context{*store, hub, *registry, api_settings, logger};
+  api::ApiContext api_context{*store, hub, *registry, api_settings, logger, accounts.get()};
 
   http::Router router;
-  router.add("GET", "/healthz", healthz);
+  router.set_guard([acc = accounts.get()](http::Request& req, const http::RouteOptions& options) {
+    return acc->guard(&req, options.access);
+  });
+  router.add("GET", "/healthz", healthz,
+             {.json_body = false, .name = {}, .access = http::Access::anyone});
   api::add_routes(router, api_context);
 
   // The OpenAI-compatible gateway (/v1).
@@ -187,13 +259,21 @@ int run(Config config) {
   gateway->executor = ioc.get_executor();
   gateway->logger = logger;
   gateway->store = store.get();
+  gateway->accounts = accounts.get();
+  if (accounts->multi_user() && !gateway->config.token_hashes.empty()) {
+    logger->warn(
+        "multi-user mode: the configured gateway tokens are ignored; /v1 takes the "
+        "personal API tokens users create in the web app");
+  }
   api::openai::add_routes(router, gateway);
-  router.add("GET", "/metrics", [&metrics](http::Request) {
-    http::Response r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics.render();
-    return http::ready(std::move(r));
-  });
+  router.add("GET", "/metrics",
+             [&metrics](http::Request) {
+               http::Response r;
+               r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               r.body = metrics.render();
+               return http::ready(std::move(r));
+             },
+             {.json_body = false, .name = {}, .access = http::Access::admin});
   if (config.debug_endpoints) add_debug_routes(router);
 
   http::StaticFiles static_files(config.web_root);
@@ -209,6 +289,19 @@ int run(Config config) {
   if (!config.port_file.empty()) write_port_file(config.port_file, port);
   logger->info("chatstream listening on http://{}:{} ({} threads, web root {})",
                config.server.bind_address, port, threads, static_files.root().string());
+  warn_about_exposure(config, *accounts, *logger);
+  if (setup_token) {
+    logger->warn(
+        "no user account yet. Create the first administrator in the web app at "
+        "http://{}:{}/setup?token={} (one-time setup token), or with `chatstream user add <name> "
+        "--role admin`",
+        config.server.bind_address, port, *setup_token);
+  }
+  if (accounts->multi_user()) {
+    asio::co_spawn(ioc,
+                   sweep_sessions(&store->accounts(), config.accounts.session_idle.count(), logger),
+                   asio::detached);
+  }
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   arm_signals(signals, ioc, server, hub, config.shutdown_grace, logger);

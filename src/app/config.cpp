@@ -140,6 +140,34 @@ std::optional<std::string> find_config_path(int argc, const char* const* argv) {
   return std::nullopt;
 }
 
+void add_account_options(Binder& b, AccountSettings& a) {
+  b.option("mode", a.mode,
+           "single-user (no login, loopback only) or multi-user (accounts, sessions, per-user "
+           "limits; needed for a non-loopback bind)")
+      ->check(CLI::IsMember({"single-user", "multi-user"}));
+  b.flag("behind-tls", a.behind_tls,
+         "Served to browsers over HTTPS by a reverse proxy: the session cookie gets Secure");
+  b.flag("trust-forwarded-for", a.trust_forwarded_for,
+         "Take the client address from X-Forwarded-For (only behind your own proxy)");
+  b.duration("session-idle", a.session_idle, "A session unused for this long ends");
+  b.duration("session-lifetime", a.session_lifetime, "A session ends this long after login");
+  b.option("user-max-generations", a.user_max_generations,
+           "Answers generated at once per user (multi-user; 0 = unlimited)");
+  b.option("user-requests-per-minute", a.user_requests_per_minute,
+           "Generation requests per minute per user (multi-user; 0 = unlimited)");
+  b.option("user-tokens-per-day", a.user_tokens_per_day,
+           "Prompt + completion tokens per user per UTC day (multi-user; 0 = unlimited)");
+  b.option("login-free-attempts", a.login_free_attempts,
+           "Failed logins per account before it is locked out");
+  b.option("login-ip-free-attempts", a.login_ip_free_attempts,
+           "Failed logins per client address before it is locked out");
+  b.duration("login-lockout", a.login_lockout, "First lockout; each further failure doubles it");
+  b.duration("login-lockout-max", a.login_lockout_max, "Longest lockout");
+  b.option("password-cost", a.password_cost,
+           "argon2id cost: interactive (64 MiB), moderate (256 MiB) or minimum (tests only)")
+      ->check(CLI::IsMember({"interactive", "moderate", "minimum"}));
+}
+
 void add_options(Binder& b, Config& c) {
   auto& s = c.server;
   b.option("bind", s.bind_address, "Address to listen on (loopback by default)");
@@ -169,7 +197,8 @@ void add_options(Binder& b, Config& c) {
            "Extra Host names accepted (DNS-rebinding defence); repeatable")
       ->delimiter(',');
   b.flag("allow-remote-unauthenticated", c.allow_remote_unauthenticated,
-         "Allow binding a non-loopback address without authentication");
+         "Allow single-user mode (no login) on a non-loopback address");
+  add_account_options(b, c.accounts);
   b.flag("gateway-history", c.gateway_history,
          "Save /v1 chat completions as conversations (shown in the web app)");
   b.flag("debug-endpoints", c.debug_endpoints,
@@ -222,7 +251,11 @@ ConfigResult load_config(int argc, const char* const* argv) {
   add_options(binder, config);
   app.footer(
       "Every option can also be set as CHATSTREAM_<NAME> in the environment or as <name> in the "
-      "--config file.\nPrecedence: flag > environment > file > default.");
+      "--config file.\nPrecedence: flag > environment > file > default.\n\n"
+      "Modes: single-user (default; no login; loopback only) and multi-user (accounts; create "
+      "the first admin with\n`chatstream user add <name> --role admin` or the setup token printed "
+      "at first start).\nUser accounts: chatstream user add|list|passwd|disable|enable "
+      "(see chatstream user --help).");
 
   try {
     app.parse(argc, argv);
@@ -243,15 +276,32 @@ ConfigResult load_config(int argc, const char* const* argv) {
   return result;
 }
 
+std::string database_url(const std::filesystem::path& data_dir, const std::string& database) {
+  if (!database.empty()) return database;
+  return (data_dir / "chatstream.db").string();
+}
+
 std::string validate(const Config& config) {
   boost::system::error_code ec;
   auto address = boost::asio::ip::make_address(config.server.bind_address, ec);
   if (ec) return "--bind: not an IP address: " + config.server.bind_address;
-  if (!address.is_loopback() && !config.allow_remote_unauthenticated) {
+  const bool multi_user = config.accounts.mode == "multi-user";
+  if (!address.is_loopback() && !multi_user && !config.allow_remote_unauthenticated) {
     return "refusing to listen on " + config.server.bind_address +
-           " without authentication: anyone who can reach it could use your model providers. "
-           "Put it behind an authenticating reverse proxy and pass "
-           "--allow-remote-unauthenticated, or keep the default 127.0.0.1.";
+           " in single-user mode (no login): anyone who can reach it could use your model "
+           "providers. Use --mode multi-user (accounts; see docs/accounts.md), or put it behind "
+           "an authenticating reverse proxy and pass --allow-remote-unauthenticated, or keep "
+           "the default 127.0.0.1.";
+  }
+  const auto& a = config.accounts;
+  if (a.session_idle.count() <= 0 || a.session_lifetime.count() <= 0) {
+    return "--session-idle and --session-lifetime must be positive";
+  }
+  if (a.user_max_generations < 0 || a.user_requests_per_minute < 0 || a.user_tokens_per_day < 0) {
+    return "per-user limits must be >= 0 (0 = unlimited)";
+  }
+  if (a.login_lockout.count() <= 0 || a.login_lockout_max < a.login_lockout) {
+    return "--login-lockout must be positive and at most --login-lockout-max";
   }
   if (config.server.max_body_bytes == 0) return "--max-body-bytes must be positive";
   if (config.generation.max_concurrent == 0) return "--max-generations must be positive";

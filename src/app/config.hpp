@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,6 +30,25 @@ struct GenerationSettings {
   bool auto_titles = true;                    // model-made titles (never for simulated)
 };
 
+// Accounts and abuse limits (docs/accounts.md).
+struct AccountSettings {
+  std::string mode = "single-user";  // single-user | multi-user
+  bool behind_tls = false;           // session cookie gets `Secure`
+  bool trust_forwarded_for = false;  // client address from X-Forwarded-For (behind a proxy)
+  std::chrono::milliseconds session_idle{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds session_lifetime{std::chrono::hours(24 * 30)};
+  // Per-user defaults (multi-user mode; 0 = unlimited); an admin may override them per user.
+  std::int64_t user_max_generations = 3;
+  std::int64_t user_requests_per_minute = 20;
+  std::int64_t user_tokens_per_day = 0;
+  // Login lockout: free failures, then base * 2^n up to max.
+  int login_free_attempts = 5;
+  int login_ip_free_attempts = 20;
+  std::chrono::milliseconds login_lockout{std::chrono::seconds(30)};
+  std::chrono::milliseconds login_lockout_max{std::chrono::minutes(15)};
+  std::string password_cost = "interactive";  // interactive | moderate | minimum (tests)
+};
+
 struct Config {
   http::ServerConfig server;
   std::filesystem::path data_dir = "data";
@@ -43,6 +63,7 @@ struct Config {
   bool debug_endpoints = false;
   bool gateway_history = false;  // save /v1 exchanges as conversations
   GenerationSettings generation;
+  AccountSettings accounts;
   std::shared_ptr<const toml::table> file;  // the parsed --config file (providers etc.), or null
   std::optional<std::filesystem::path> config_path;
 };
@@ -57,5 +78,8 @@ ConfigResult load_config(int argc, const char* const* argv);
 
 // Validates cross-field rules (e.g. remote binding without authentication). Empty = fine.
 std::string validate(const Config& config);
+
+// The history database URL of a configuration.
+std::string database_url(const std::filesystem::path& data_dir, const std::string& database);
 
 }  // namespace chatstream::app

@@ -1,4 +1,4 @@
-// Human-friendly durations for configuration: "250ms", "15s", "5m", "1h", or a bare number of
+// Human-friendly durations for configuration: "250ms", "15s", "5m", "1h", "7d", or a bare number of
 // milliseconds.
 #pragma once
 

@@ -1,10 +1,15 @@
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 #include "app/app.hpp"
 #include "app/config.hpp"
+#include "app/user_command.hpp"
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "user") {
+    return chatstream::app::run_user_command(argc, argv);
+  }
   auto loaded = chatstream::app::load_config(argc, argv);
   if (!loaded.config) {
     std::fputs(loaded.message.c_str(), loaded.exit_code == 0 ? stdout : stderr);

@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
 #include <mutex>
@@ -11,7 +12,6 @@
 #include "auth/secrets.hpp"
 #include "auth/state.hpp"
 #include "http/error.hpp"
-#include "util/offload.hpp"
 
 namespace chatstream::auth {
 namespace asio = boost::asio;
@@ -85,16 +85,26 @@ void Accounts::audit(std::string_view event, std::string_view details) const {
 
 // --- passwords
 
+namespace {
+// Run on the hashing pool (co_spawn'd there; the caller resumes on its own executor).
+asio::awaitable<std::string> hash_on_pool(std::string password, PasswordCost cost) {
+  co_return auth::hash_password(password, cost);
+}
+asio::awaitable<bool> verify_on_pool(std::string hash, std::string password) {
+  co_return auth::verify_password(hash, password);
+}
+}  // namespace
+
 asio::awaitable<std::string> Accounts::hash_password(std::string password) {
-  const auto cost = settings_.password_cost;
-  co_return co_await util::run_on(private_->hashing.get_executor(),
-                                  [password, cost] { return auth::hash_password(password, cost); });
+  co_return co_await asio::co_spawn(private_->hashing.get_executor(),
+                                    hash_on_pool(std::move(password), settings_.password_cost),
+                                    asio::use_awaitable);
 }
 
 asio::awaitable<bool> Accounts::verify_password(std::string hash, std::string password) {
-  co_return co_await util::run_on(private_->hashing.get_executor(), [hash, password] {
-    return auth::verify_password(hash, password);
-  });
+  co_return co_await asio::co_spawn(private_->hashing.get_executor(),
+                                    verify_on_pool(std::move(hash), std::move(password)),
+                                    asio::use_awaitable);
 }
 
 // --- setup token

@@ -40,6 +40,9 @@ class logger;
 namespace chatstream::store {
 class Store;
 }
+namespace chatstream::auth {
+class Accounts;
+}
 
 namespace chatstream::api::openai {
 
@@ -86,6 +89,10 @@ struct GatewayContext {
   // Where exchanges are saved when config.history is on (must outlive the server); may be null.
   store::Store* store = nullptr;
   std::int64_t created = 0;  // `created` of /v1/models entries; 0: time of add_routes
+  // Accounts (may be null: config-token authentication only, no per-user limits). In
+  // multi-user mode the router guard has already authenticated the request by its personal
+  // API token; the configured gateway tokens are then not used.
+  auth::Accounts* accounts = nullptr;
 };
 
 // Adapters over the provider registry (which must outlive the routes).

@@ -14,6 +14,7 @@
 #include "api/openai/gateway.hpp"
 #include "api/openai/history.hpp"
 #include "api/openai/stream_relay.hpp"
+#include "auth/service.hpp"
 #include "sse/encoder.hpp"
 
 namespace chatstream::api::openai {
@@ -37,6 +38,53 @@ ApiError model_not_found(std::string_view model) {
   return e;
 }
 
+// The configured-token check, unless accounts are on (the guard authenticated the request).
+std::optional<http::Response> check_access(const GatewayContext& ctx, const http::Request& req) {
+  if (ctx.accounts != nullptr && ctx.accounts->multi_user()) {
+    if (!req.user_id.empty()) return std::nullopt;
+    ApiError e;
+    e.status = 401;
+    e.type = "authentication_error";
+    e.message = "Send a personal API token as 'Authorization: Bearer cs_...'.";
+    e.code = "invalid_api_key";
+    return error_response(e);
+  }
+  return authorize(req, ctx.config);
+}
+
+std::string user_of(const http::Request& req) {
+  return req.user_id.empty() ? std::string(auth::local_user_id) : req.user_id;
+}
+
+// Per-user limits: the ticket to hold while the exchange runs, or the 429 answer.
+asio::awaitable<std::variant<std::shared_ptr<auth::GenerationTicket>, http::Response>> admit(
+    std::shared_ptr<GatewayContext> ctx, std::string user) {
+  if (ctx->accounts == nullptr) co_return std::shared_ptr<auth::GenerationTicket>{};
+  auto admitted = co_await ctx->accounts->admit_generation(std::move(user));
+  if (auto* refused = std::get_if<auth::Refusal>(&admitted)) {
+    ApiError e;
+    e.status = refused->status;
+    e.type = std::string(error_type_for(refused->status));
+    e.message = refused->message;
+    e.code = refused->code;
+    auto r = error_response(e);
+    if (refused->retry_after_s > 0) {
+      r.set_header("Retry-After", std::to_string(refused->retry_after_s));
+    }
+    co_return r;
+  }
+  co_return std::get<std::shared_ptr<auth::GenerationTicket>>(std::move(admitted));
+}
+
+// Feeds a ticket from the provider's events (usage when reported, text for estimates).
+void account(auth::GenerationTicket& ticket, const providers::Event& event) {
+  if (const auto* text = std::get_if<providers::TextDelta>(&event)) {
+    ticket.add_completion_chars(text->text.size());
+  } else if (const auto* usage = std::get_if<providers::Usage>(&event)) {
+    ticket.set_usage(usage->prompt_tokens, usage->completion_tokens);
+  }
+}
+
 void log_failure(const GatewayContext& ctx, const http::Request& req,
                  const providers::StreamError& error, unsigned status) {
   if (!ctx.logger) return;
@@ -48,11 +96,13 @@ void log_failure(const GatewayContext& ctx, const http::Request& req,
 asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, http::Request req,
                                          providers::ResolvedModel resolved,
                                          ParsedChatRequest parsed, ChunkIdentity identity,
-                                         std::shared_ptr<HistoryCapture> history) {
+                                         std::shared_ptr<HistoryCapture> history,
+                                         std::shared_ptr<auth::GenerationTicket> ticket) {
   CompletionBuilder builder(std::move(identity), ctx->config.reasoning_content);
   co_await resolved.provider->stream_chat(std::move(parsed.request),
-                                          [&builder, history](providers::Event&& event) {
+                                          [&builder, history, ticket](providers::Event&& event) {
                                             if (history) history->add(event);
+                                            if (ticket) account(*ticket, event);
                                             builder.add(std::move(event));
                                           });
   if (!builder.finished()) {
@@ -74,10 +124,15 @@ asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, ht
 asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http::Request req,
                                        providers::ResolvedModel resolved, ParsedChatRequest parsed,
                                        ChunkIdentity identity,
-                                       std::shared_ptr<HistoryCapture> history) {
+                                       std::shared_ptr<HistoryCapture> history,
+                                       std::shared_ptr<auth::GenerationTicket> ticket) {
   StreamRelay::Observer observer;
-  if (history) {
-    observer = [history](const providers::Event& event) { history->add(event); };
+  if (history || ticket) {
+    // The relay keeps the observer (and so the ticket) until the exchange is over.
+    observer = [history, ticket](const providers::Event& event) {
+      if (history) history->add(event);
+      if (ticket) account(*ticket, event);
+    };
   }
   asio::any_io_executor base = ctx->executor;
   if (!base) base = co_await asio::this_coro::executor;
@@ -99,7 +154,7 @@ asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http
 
 asio::awaitable<http::Response> chat_completions(std::shared_ptr<GatewayContext> ctx,
                                                  http::Request req) {
-  if (auto denied = authorize(req, ctx->config)) co_return std::move(*denied);
+  if (auto denied = check_access(*ctx, req)) co_return std::move(*denied);
   auto parsed_or_error = parse_chat_request(req.body);
   if (auto* error = std::get_if<ApiError>(&parsed_or_error)) co_return error_response(*error);
   auto parsed = std::move(std::get<ParsedChatRequest>(parsed_or_error));
@@ -107,6 +162,13 @@ asio::awaitable<http::Response> chat_completions(std::shared_ptr<GatewayContext>
   if (!resolved || !resolved->provider) co_return error_response(model_not_found(parsed.model));
   parsed.request.model = resolved->model;
   parsed.request.request_id = req.request_id;
+  auto admitted = co_await admit(ctx, user_of(req));
+  if (auto* refused = std::get_if<http::Response>(&admitted)) co_return std::move(*refused);
+  auto ticket = std::get<std::shared_ptr<auth::GenerationTicket>>(std::move(admitted));
+  if (ticket) {
+    ticket->add_prompt_chars(parsed.request.system_prompt.size());
+    for (const auto& m : parsed.request.messages) ticket->add_prompt_chars(m.content.size());
+  }
   ChunkIdentity identity{new_completion_id(), unix_seconds(), parsed.model};
   if (ctx->logger) {
     ctx->logger->debug("v1 chat model={} provider={} upstream_model={} stream={} rid={}",
@@ -117,15 +179,18 @@ asio::awaitable<http::Response> chat_completions(std::shared_ptr<GatewayContext>
   if (ctx->config.history && ctx->store != nullptr) {
     asio::any_io_executor ex = ctx->executor;
     if (!ex) ex = co_await asio::this_coro::executor;
-    history = std::make_shared<HistoryCapture>(*ctx->store, ex, ctx->logger, parsed.model,
-                                               resolved->provider->name(), parsed.request);
+    history =
+        std::make_shared<HistoryCapture>(*ctx->store, ex, ctx->logger, parsed.model,
+                                         resolved->provider->name(), parsed.request, user_of(req));
   }
   if (parsed.stream) {
     co_return co_await stream(std::move(ctx), std::move(req), std::move(*resolved),
-                              std::move(parsed), std::move(identity), std::move(history));
+                              std::move(parsed), std::move(identity), std::move(history),
+                              std::move(ticket));
   }
   co_return co_await complete(std::move(ctx), std::move(req), std::move(*resolved),
-                              std::move(parsed), std::move(identity), std::move(history));
+                              std::move(parsed), std::move(identity), std::move(history),
+                              std::move(ticket));
 }
 
 void append_model(std::string& out, const providers::ModelInfo& model, std::int64_t created) {
@@ -140,7 +205,7 @@ void append_model(std::string& out, const providers::ModelInfo& model, std::int6
 }
 
 http::Response list_models(const GatewayContext& ctx, const http::Request& req) {
-  if (auto denied = authorize(req, ctx.config)) return std::move(*denied);
+  if (auto denied = check_access(ctx, req)) return std::move(*denied);
   http::Response r;
   r.body = "{\"object\":\"list\",\"data\":[";
   bool first = true;
@@ -155,7 +220,7 @@ http::Response list_models(const GatewayContext& ctx, const http::Request& req) 
 }
 
 http::Response retrieve_model(const GatewayContext& ctx, const http::Request& req) {
-  if (auto denied = authorize(req, ctx.config)) return std::move(*denied);
+  if (auto denied = check_access(ctx, req)) return std::move(*denied);
   const std::string_view wanted = req.param("model");
   if (ctx.list_models) {
     for (const auto& model : ctx.list_models()) {

@@ -52,12 +52,14 @@ asio::awaitable<void> save_exchange(store::Store& store, Exchange exchange,
 
 HistoryCapture::HistoryCapture(store::Store& store, asio::any_io_executor executor,
                                std::shared_ptr<spdlog::logger> logger, std::string model,
-                               std::string provider, const providers::ChatRequest& request)
+                               std::string provider, const providers::ChatRequest& request,
+                               std::string user_id)
     : store_(store),
       executor_(std::move(executor)),
       logger_(std::move(logger)),
       model_(std::move(model)),
       provider_(std::move(provider)),
+      user_id_(std::move(user_id)),
       system_prompt_(request.system_prompt),
       messages_(request.messages) {}
 
@@ -80,6 +82,7 @@ void HistoryCapture::add(const providers::Event& event) {
 void HistoryCapture::save() {
   saved_ = true;
   Exchange x;
+  x.conversation.user_id = user_id_;
   x.conversation.title = title_for(messages_);
   x.conversation.model = model_;
   x.conversation.system_prompt = system_prompt_;

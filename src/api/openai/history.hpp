@@ -26,9 +26,10 @@ namespace chatstream::api::openai {
 class HistoryCapture {
  public:
   // `store` must outlive every save started by this capture.
+  // The exchange is saved as a conversation of `user_id` ("local" in single-user mode).
   HistoryCapture(store::Store& store, boost::asio::any_io_executor executor,
                  std::shared_ptr<spdlog::logger> logger, std::string model, std::string provider,
-                 const providers::ChatRequest& request);
+                 const providers::ChatRequest& request, std::string user_id = "local");
 
   // On the terminal event the exchange is saved in the background.
   void add(const providers::Event& event);
@@ -41,6 +42,7 @@ class HistoryCapture {
   std::shared_ptr<spdlog::logger> logger_;
   std::string model_;
   std::string provider_;
+  std::string user_id_;
   std::string system_prompt_;
   std::vector<providers::ChatMessage> messages_;
   std::string content_;
