@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "postgres_test_support.hpp"
+#include "store/accounts.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/postgres/migrations.hpp"
 #include "util/id.hpp"
@@ -324,6 +325,37 @@ TEST(PostgresServer, PingFailsWhileTheServerIsDownAndARestartIsSurvived) {
   EXPECT_EQ(sync(store->get_conversation("local", second.id))->title, "second");
   EXPECT_TRUE(sync(store->ping()));
   store.reset();  // before the cluster stops
+}
+
+// A schema made by the version before accounts existed (migration 1 only) is upgraded in
+// place: its conversations stay, and accounts work.
+TEST_F(PostgresStore, UpgradesAHistoryOnlySchemaKeepingItsData) {
+  const StoreConfig config = factory_->fresh_config();
+  const std::string schema = factory_->last_schema();
+  const auto migrations = postgres_migrations();
+  ASSERT_GE(migrations.size(), 2U);
+  ASSERT_EQ(migrations[1].name, "0002_accounts");
+  factory_->admin().exec("SET search_path TO " + schema +
+                         "; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "name TEXT NOT NULL, applied_at BIGINT NOT NULL); " +
+                         std::string(migrations[0].sql) +
+                         "; INSERT INTO schema_migrations VALUES (1, '0001_init', 0);"
+                         " INSERT INTO conversations (id, user_id, title, created_at, updated_at)"
+                         " VALUES ('" +
+                         util::new_id() + "', 'local', 'kept', 1, 1); RESET search_path");
+  EXPECT_EQ(count(schema, "conversations"), "1");
+  {
+    auto store = open_store(config);
+    const auto page = sync(store->list_conversations({}));
+    ASSERT_EQ(page.conversations.size(), 1U);
+    EXPECT_EQ(page.conversations[0].title, "kept");
+    const auto user = sync(store->accounts().create_user({"someone", UserRole::admin, "h"}));
+    ASSERT_TRUE(user.has_value());
+    sync(store->accounts().add_usage(user->id, "2026-01-01", 3, 1));
+  }
+  EXPECT_EQ(count(schema, "schema_migrations"), std::to_string(migrations.size()));
+  EXPECT_EQ(count(schema, "users"), "1");
+  EXPECT_EQ(count(schema, "usage_daily"), "1");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "store/accounts.hpp"
 #include "store/migrations.hpp"
 #include "store_test_support.hpp"
 
@@ -38,6 +39,15 @@ class SqliteStore : public ::testing::Test {
     sqlite3_finalize(stmt);
     sqlite3_close(raw);
     return out;
+  }
+
+  // Runs statements on a separate raw connection (creating the file); false on failure.
+  bool exec_raw(const fs::path& db, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    bool ok = sqlite3_open(db.c_str(), &raw) == SQLITE_OK;
+    ok = ok && sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(raw);
+    return ok;
   }
 
   fs::path dir_;
@@ -132,6 +142,37 @@ TEST_F(SqliteStore, ForeignKeysAreEnforced) {
   sync(store->delete_conversation("local", c.id));
   store.reset();
   EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM messages"), "0");
+}
+
+// A database made by the version before accounts existed (schema 1 only) is upgraded in
+// place: its conversations stay where they were, and accounts work.
+TEST_F(SqliteStore, UpgradesAHistoryOnlyDatabaseKeepingItsData) {
+  fs::create_directories(dir_);
+  const fs::path db = dir_ / "old.db";
+  const auto migrations = sqlite_migrations();
+  ASSERT_GE(migrations.size(), 2U);
+  ASSERT_EQ(migrations[1].name, "0002_accounts");
+  ASSERT_TRUE(exec_raw(db,
+                       "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+                       "NOT NULL, applied_at INTEGER NOT NULL);" +
+                           std::string(migrations[0].sql) +
+                           "INSERT INTO schema_migrations VALUES (1, '0001_init', 0);"
+                           "INSERT INTO conversations (id, user_id, title, created_at, updated_at)"
+                           " VALUES ('01HZZZZZZZZZZZZZZZZZZZZZZZ', 'local', 'kept', 1, 1);"));
+  EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'users'"), "0");
+  StoreConfig config;
+  config.url = db.string();
+  auto store = open_store(config);
+  const auto page = sync(store->list_conversations({}));
+  ASSERT_EQ(page.conversations.size(), 1U);
+  EXPECT_EQ(page.conversations[0].title, "kept");
+  const auto user = sync(store->accounts().create_user({"someone", UserRole::admin, "h"}));
+  ASSERT_TRUE(user.has_value());
+  EXPECT_EQ(sync(store->accounts().count_users()), 1);
+  store.reset();
+  EXPECT_EQ(query_raw(db, "SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(migrations.back().version));
+  EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'usage_daily'"), "1");
 }
 
 }  // namespace
