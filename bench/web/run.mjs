@@ -21,7 +21,6 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '../../web');
-const webRoot = path.join(webDir, 'dist');
 const require = createRequire(path.join(webDir, 'package.json'));
 const { chromium } = require('@playwright/test');
 
@@ -32,10 +31,100 @@ const opt = (name, def) => {
 const TOKENS = opt('tokens', 4000);
 const TPS = opt('tps', 100);
 const THROTTLE = opt('throttle', 4);
+const strOpt = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+// The production build to serve (default web/dist); another root compares two builds.
+const webRoot = path.resolve(strOpt('web-root', process.env.BENCH_WEB_ROOT ?? path.join(webDir, 'dist')));
 
 if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
-  console.error('web/dist is missing: run `npm run build` in web/ first');
+  console.error(`${webRoot} has no index.html: run \`npm run build\` in web/ first`);
   process.exit(2);
+}
+
+// Splits every main-thread task over 50 ms into native work (self time per trace event)
+// and JS (sampled functions, self and inclusive), and sums both over all long tasks.
+function attributeLongTasks(events, profile) {
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (!main) return console.log('attribution: no renderer main thread in the trace');
+  const mine = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const tasks = [];
+  const stack = [];
+  // Histogram of top-level task durations (wall, ms) and their mean makeup per bucket.
+  const buckets = [4, 8, 16, 25, 35, 50, Infinity];
+  const hist = buckets.map(() => ({ n: 0, parts: new Map() }));
+  const bucketOf = (ms) => hist[buckets.findIndex((b) => ms < b)];
+  for (const e of mine) {
+    while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+    const parent = stack[stack.length - 1];
+    e.top = parent ? parent.top : e;
+    if (!parent && e.dur >= 50_000) {
+      e.parts = new Map();
+      tasks.push(e);
+    }
+    if (!parent) bucketOf(e.dur / 1000).n++;
+    const b = bucketOf(e.top.dur / 1000);
+    if (parent) b.parts.set(parent.name, (b.parts.get(parent.name) ?? 0) - e.dur / 1000);
+    b.parts.set(e.name, (b.parts.get(e.name) ?? 0) + e.dur / 1000);
+    if (e.top.parts) {
+      if (parent) e.top.parts.set(parent.name, (e.top.parts.get(parent.name) ?? 0) - e.dur / 1000);
+      e.top.parts.set(e.name, (e.top.parts.get(e.name) ?? 0) + e.dur / 1000);
+    }
+    stack.push(e);
+  }
+  // Profile samples: time of each sample and its stack of function names.
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const name = (n) => `${n.callFrame.functionName || '(anon)'}${n.callFrame.url ? ` ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}` : ''}`;
+  let t = profile.startTime;
+  const samples = profile.samples.map((id, i) => {
+    t += profile.timeDeltas[i];
+    return { t, id, dt: (profile.timeDeltas[i + 1] ?? 0) / 1000 };
+  });
+  const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
+  const totalNative = new Map();
+  const totalSelf = new Map();
+  const totalIncl = new Map();
+  let si = 0;
+  const top = (m, n) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n);
+  console.log('main-thread tasks by duration (count; mean ms per task of the largest parts):');
+  hist.forEach((h, i) => {
+    if (!h.n) return;
+    const parts = [...h.parts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 7).map(([k, v]) => `${k} ${(v / h.n).toFixed(1)}`).join(', ');
+    console.log(`  ${i ? buckets[i - 1] : 0}-${buckets[i]} ms: ${h.n}; ${parts}`);
+  });
+  console.log(`long main-thread tasks (trace) >= 50 ms: ${tasks.length}`);
+  for (const task of tasks) {
+    const self = new Map();
+    const incl = new Map();
+    while (si < samples.length && samples[si].t < task.ts) si++;
+    for (let j = si; j < samples.length && samples[j].t < task.ts + task.dur; j++) {
+      const s = samples[j];
+      const n = byId.get(s.id);
+      add(self, name(n), s.dt);
+      const seen = new Set();
+      for (let cur = s.id; cur !== undefined; cur = parentOf.get(cur)) {
+        const k = name(byId.get(cur));
+        if (!seen.has(k)) add(incl, k, s.dt);
+        seen.add(k);
+      }
+    }
+    for (const [k, v] of task.parts) add(totalNative, k, v);
+    for (const [k, v] of self) add(totalSelf, k, v);
+    for (const [k, v] of incl) add(totalIncl, k, v);
+    const parts = top(task.parts, 6).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    const fns = top(self, 4).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ');
+    console.log(`  ${(task.dur / 1000).toFixed(0).padStart(4)} ms at +${((task.ts - tasks[0].ts) / 1e6).toFixed(1)} s: ${parts}\n         JS self: ${fns}`);
+  }
+  const show = (title, m) => {
+    console.log(title);
+    for (const [k, v] of top(m, 25)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+  };
+  show('all long tasks, self time by trace event (ms):', totalNative);
+  show('all long tasks, JS self time by function (ms):', totalSelf);
+  show('all long tasks, JS inclusive time by function (ms):', totalIncl);
 }
 
 // ---------- the answer ----------
@@ -208,7 +297,7 @@ try {
     });
     const show = (title, m) => {
       console.log(title);
-      for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+      for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 25))) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
     };
     console.log(`JavaScript (samples in page scripts) over 5 s: ${js.toFixed(0)} ms`);
     show('top self time (ms) over 5 s:', self);
@@ -279,6 +368,18 @@ try {
     }
     await cdp.send('LayerTree.disable');
   }
+  // Optional: attribute every long task of the whole stream (--attribute): a trace
+  // (main-thread events) and a sampling CPU profile on the same clock, so each task over
+  // 50 ms is split into native work (layout, paint, GC, ...) and the JS functions in it.
+  const attribute = process.argv.includes('--attribute');
+  const traceEvents = [];
+  if (attribute) {
+    cdp.on('Tracing.dataCollected', (d) => traceEvents.push(...d.value));
+    await cdp.send('Tracing.start', { categories: process.env.BENCH_TRACE_CATS ?? 'devtools.timeline,disabled-by-default-devtools.timeline,v8', transferMode: 'ReportEvents' });
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+    await cdp.send('Profiler.start');
+  }
   // Sample main-thread time and tokens sent every 250 ms until the stream ends.
   const samples = [];
   while (state.sent < tokens.length && Date.now() - startWall < (TOKENS / TPS) * 1000 * 3 + 30_000) {
@@ -297,6 +398,13 @@ try {
     { timeout: 60_000, polling: 'raf' },
   );
   const revealedWall = Date.now();
+  if (attribute) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const finished = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.end');
+    await finished;
+    attributeLongTasks(traceEvents, profile);
+  }
   const frames = (await page.evaluate(() => window.__bench.frames)) - framesAtStart;
   const longTasks = await page.evaluate(() => window.__bench.longTasks);
   const dom = await page.evaluate(() => ({ tail: window.__bench.tailMutations, finished: window.__bench.finishedBlockMutations, added: window.__bench.blocksAdded }));
