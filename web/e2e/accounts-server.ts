@@ -24,7 +24,7 @@ export async function startMultiUserServer(name: string, extraArgs: string[] = [
   const portFile = path.join(work, 'port');
   const logFile = path.join(work, 'server.log');
   const out = fs.openSync(logFile, 'w');
-  const args = ['--port', '0', '--port-file', portFile, '--data-dir', dataDir, '--web-root', webRoot, '--mode', 'multi-user', ...extraArgs];
+  const args = ['--port', '0', '--port-file', portFile, '--data-dir', dataDir, '--web-root', webRoot, '--mode', 'multi-user', '--password-cost', 'minimum', ...extraArgs];
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', out, out] });
   let exited = false;
   child.on('exit', () => (exited = true));

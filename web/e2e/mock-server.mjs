@@ -154,6 +154,13 @@ const server = http.createServer(async (req, res) => {
   const p = url.pathname.split('/').filter(Boolean);
   if (p[0] !== 'api') return serveStatic(req, res);
   const method = req.method;
+  if (p[1] === 'auth' && p[2] === 'state' && method === 'GET')
+    return send(res, 200, {
+      mode: 'single-user',
+      user: { id: 'local', username: 'local', role: 'admin', disabled: false, created_at: now(), limits: null, effective_limits: null },
+      setup_required: false,
+    });
+  if (p[1] === 'auth' || p[1] === 'admin') return err(res, 409, 'single-user mode', 'not_multi_user');
   if (p[1] === 'models') return send(res, 200, { models: [{ id: 'simulated', name: 'Simulated (offline)', provider: 'simulated', simulated: true }], default: 'simulated' });
   if (p[1] === 'conversations') {
     const cid = p[2];

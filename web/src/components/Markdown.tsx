@@ -1,12 +1,14 @@
 // Incremental Markdown: finished top-level blocks are memoized; only the growing
 // tail is re-parsed (after closing its unfinished syntax). Raw HTML in model
 // output is never rendered (no rehype-raw; react-markdown escapes it).
-import { memo, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
+import { createElement, memo, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
-import { BlockSplitter } from '../lib/blocks';
+import { BlockSplitter, splitBlocks } from '../lib/blocks';
+import { warmUpWhenIdle } from '../lib/warmup';
 import { closeTail, openFence } from '../lib/closeTail';
-import { rehypeSharedHighlight } from '../lib/highlight';
+import { highlightGrowingParts, rehypeSharedHighlight } from '../lib/highlight';
+import { growingFence, type GrowingCode } from '../lib/growingCode';
 
 interface HastNode {
   type: string;
@@ -42,11 +44,8 @@ async function copyText(text: string): Promise<boolean> {
 
 export { copyText };
 
-function CodeBlock({ node, children }: { node?: HastNode; children?: ReactNode }) {
+function CodeBlock({ lang, text, children }: { lang: string; text: () => string; children?: ReactNode }) {
   const [copied, setCopied] = useState(false);
-  const code = node?.children?.find((c) => c.tagName === 'code');
-  const cls = (code?.properties?.className as string[] | undefined) ?? [];
-  const lang = cls.find((c) => c.startsWith('language-'))?.slice('language-'.length) ?? '';
   return (
     <div className="code-block">
       <div className="code-head">
@@ -56,7 +55,7 @@ function CodeBlock({ node, children }: { node?: HastNode; children?: ReactNode }
           className="code-copy"
           aria-label={copied ? 'Copied' : `Copy ${lang || 'code'}`}
           onClick={async () => {
-            if (await copyText(hastText(code))) {
+            if (await copyText(text())) {
               setCopied(true);
               setTimeout(() => setCopied(false), 1500);
             }
@@ -70,13 +69,56 @@ function CodeBlock({ node, children }: { node?: HastNode; children?: ReactNode }
   );
 }
 
+function MarkdownPre({ node, children }: { node?: HastNode; children?: ReactNode }) {
+  const code = node?.children?.find((c) => c.tagName === 'code');
+  const cls = (code?.properties?.className as string[] | undefined) ?? [];
+  const lang = cls.find((c) => c.startsWith('language-'))?.slice('language-'.length) ?? '';
+  return (
+    <CodeBlock lang={lang} text={() => hastText(code)}>
+      {children}
+    </CodeBlock>
+  );
+}
+
+/** Highlighter output (spans with classes and text) as React nodes; cached per result. */
+const hastNodes = new WeakMap<readonly HastNode[], ReactNode[]>();
+function toReact(nodes: readonly HastNode[]): ReactNode[] {
+  const hit = hastNodes.get(nodes);
+  if (hit) return hit;
+  const out = nodes.map((n, i): ReactNode => {
+    if (n.type === 'text') return n.value ?? '';
+    if (n.type !== 'element') return null;
+    const cls = n.properties?.className;
+    return createElement(n.tagName ?? 'span', { key: i, className: Array.isArray(cls) ? cls.join(' ') : undefined }, ...toReact(n.children ?? []));
+  });
+  hastNodes.set(nodes, out);
+  return out;
+}
+
+/**
+ * The streaming tail when it is a code block whose closing fence has not arrived: no
+ * Markdown parse, the complete lines highlighted incrementally, the last line plain.
+ * Same DOM as the parsed block (so nothing jumps when the fence closes).
+ */
+function GrowingCodeBlock({ lang, code }: { lang: string; code: string }) {
+  const key = lang.toLowerCase();
+  const hl = key ? highlightGrowingParts(key, code) : null;
+  // The highlighted prefix is one array per highlight run: its React nodes are reused.
+  const body: ReactNode = hl ? [...toReact(hl.prefix as HastNode[]), hl.rest] : code;
+  return (
+    <CodeBlock lang={lang} text={() => code}>
+      <code className={lang ? (hl ? `language-${lang} hljs` : `language-${lang}`) : undefined}>{body}</code>
+    </CodeBlock>
+  );
+}
+
 const components: Components = {
   a: ({ href, children }) => (
     <a href={href} target="_blank" rel="noopener noreferrer">
       {children}
     </a>
   ),
-  pre: ({ node, children }) => <CodeBlock node={node as HastNode}>{children}</CodeBlock>,
+  pre: ({ node, children }) => <MarkdownPre node={node as HastNode}>{children}</MarkdownPre>,
   table: ({ children }) => (
     <div className="table-wrap">
       <table>{children}</table>
@@ -121,8 +163,13 @@ function renderBlock(text: string, growingCode: boolean): ReactElement {
   return el;
 }
 
+// Pay the parser's and highlighter's one-off costs while the page is idle, not in the
+// first frames of an answer (not in unit tests: they count parses).
+if (import.meta.env.MODE !== 'test') warmUpWhenIdle((sample) => splitBlocks(sample).forEach((b) => renderBlock(closeTail(b), false)));
+
 /** One rendered Markdown block. Memoized: it re-renders only when its text changes. */
-export const MarkdownBlock = memo(function MarkdownBlock({ text, growingCode = false }: { text: string; growingCode?: boolean }) {
+export const MarkdownBlock = memo(function MarkdownBlock({ text, growingCode = false, code = null }: { text: string; growingCode?: boolean; code?: GrowingCode | null }) {
+  if (code) return <GrowingCodeBlock lang={code.lang} code={code.code} />;
   return renderBlock(text, growingCode);
 });
 
@@ -130,15 +177,24 @@ export const MarkdownBlock = memo(function MarkdownBlock({ text, growingCode = f
 const CHUNK = 32;
 const EMPTY: readonly string[] = [];
 
+interface Tail {
+  /** The tail's text with its unfinished syntax closed. */
+  text: string;
+  /** It ends inside a code fence (the last code block is highlighted as growing). */
+  growingCode: boolean;
+  /** It is a code block still being written: rendered without a parse. */
+  code: GrowingCode | null;
+}
+
 /**
  * A run of up to CHUNK blocks, the last chunk also holds the tail. Memoized: a frame
  * re-renders only the tail's chunk. The DOM stays flat (chunks are fragments) and
  * every block keeps its key from the moment it appears as the tail, so a block that
  * is finished is never mounted again or re-parsed.
  */
-const Chunk = memo(function Chunk({ start, blocks, tail, growingCode }: { start: number; blocks: readonly string[]; tail: string | null; growingCode: boolean }) {
+const Chunk = memo(function Chunk({ start, blocks, tail }: { start: number; blocks: readonly string[]; tail: Tail | null }) {
   const out = blocks.map((b, i) => <MarkdownBlock key={start + i} text={b} />);
-  if (tail !== null) out.push(<MarkdownBlock key={start + blocks.length} text={tail} growingCode={growingCode} />);
+  if (tail !== null) out.push(<MarkdownBlock key={start + blocks.length} text={tail.text} growingCode={tail.growingCode} code={tail.code} />);
   return out;
 });
 
@@ -163,15 +219,14 @@ export function Markdown({ text, streaming }: { text: string; streaming: boolean
   const { finished, tail } = useMemo(() => s.update(text), [s, text]);
   const chunkCache = useRef<(readonly string[])[]>([]);
   const chunks = useMemo(() => (chunkCache.current = toChunks(chunkCache.current, finished)), [finished]);
-  const tailText = streaming ? closeTail(tail) : tail;
-  const growingCode = streaming && openFence(tail) !== null;
+  const code = streaming ? growingFence(tail) : null;
+  const tailText = code ? tail : streaming ? closeTail(tail) : tail;
+  const growingCode = code !== null || (streaming && openFence(tail) !== null);
   const hasTail = tailText.trim() !== '';
   const tailChunk = Math.floor(finished.length / CHUNK);
   const count = Math.max(chunks.length, hasTail ? tailChunk + 1 : 0);
   const rendered = [];
   for (let k = 0; k < count; k++)
-    rendered.push(
-      <Chunk key={k} start={k * CHUNK} blocks={chunks[k] ?? EMPTY} tail={hasTail && k === tailChunk ? tailText : null} growingCode={growingCode && k === tailChunk} />,
-    );
+    rendered.push(<Chunk key={k} start={k * CHUNK} blocks={chunks[k] ?? EMPTY} tail={hasTail && k === tailChunk ? { text: tailText, growingCode, code } : null} />);
   return <div className="markdown">{rendered}</div>;
 }
