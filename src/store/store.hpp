@@ -136,12 +136,13 @@ struct MessageFinal {
 };
 
 struct StoreStats {
-  std::uint64_t write_transactions = 0;   // committed write transactions
-  std::uint64_t statements = 0;           // write statements executed
-  std::uint64_t rows_written = 0;         // rows inserted, updated or deleted
-  std::uint64_t progress_superseded = 0;  // snapshots replaced by a newer one before writing
-  std::uint64_t queue_depth = 0;          // write operations + progress snapshots waiting
-  std::uint64_t write_failures = 0;       // batches rolled back by an unexpected error
+  std::uint64_t write_transactions = 0;  // committed write transactions
+  std::uint64_t statements = 0;          // write statements executed
+  std::uint64_t rows_written = 0;        // rows inserted, updated or deleted
+  // Snapshots (and session/token touches) replaced by a newer one before writing.
+  std::uint64_t progress_superseded = 0;
+  std::uint64_t queue_depth = 0;     // write operations + snapshots + touches waiting
+  std::uint64_t write_failures = 0;  // batches rolled back by an unexpected error
 };
 
 // Expected domain failures of writes.

@@ -1,5 +1,8 @@
 // The backend-independent store suite, part 3: accounts (users, sessions, API tokens, usage).
+#include <array>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/accounts.hpp"
@@ -426,6 +429,48 @@ TEST_P(AccountSuite, ConversationsKeepWorkingForLocalAndUnknownUsers) {
   EXPECT_FALSE(sync(store_->get_conversation(u.id, local.id)).has_value());
   EXPECT_TRUE(sync(store_->get_conversation(u.id, theirs.id)).has_value());
   EXPECT_EQ(sync(store_->list_messages("local", local.id)).size(), 1U);
+}
+
+// Two instances on one database (e.g. two servers behind a load balancer): a username is
+// still taken once, and usage counters add up without lost updates.
+TEST_P(AccountSuite, TwoInstancesShareUsernamesAndUsage) {
+  auto other = open_store(config_);
+  std::array<Store*, 2> stores{store_.get(), other.get()};
+  constexpr int names_count = 20;
+  constexpr int adds = 40;
+  std::array<std::atomic<int>, names_count> created{};
+  std::atomic<int> taken{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (Store* store : stores) {
+    threads.emplace_back([&, store] {
+      try {
+        for (int i = 0; i < names_count; ++i) {
+          const auto r = sync(store->accounts().create_user(new_user("Racer" + std::to_string(i))));
+          if (r.has_value()) {
+            created[static_cast<std::size_t>(i)].fetch_add(1);
+          } else if (r.error() == AccountErrc::username_taken) {
+            taken.fetch_add(1);
+          }
+        }
+        for (int i = 0; i < adds; ++i) {
+          sync(store->accounts().add_usage("shared-user", "2026-03-04", 10, 1));
+        }
+      } catch (const std::exception&) {
+        failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int i = 0; i < names_count; ++i) {
+    EXPECT_EQ(created[static_cast<std::size_t>(i)].load(), 1) << "Racer" << i;
+  }
+  EXPECT_EQ(taken.load(), names_count);
+  EXPECT_EQ(sync(accounts().count_users()), names_count);
+  const UsageDay day = sync(other->accounts().get_usage("shared-user", "2026-03-04"));
+  EXPECT_EQ(day.tokens, 2 * adds * 10);
+  EXPECT_EQ(day.requests, 2 * adds);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AccountSuite,
