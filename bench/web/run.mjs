@@ -227,6 +227,9 @@ try {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   await page.goto(base + '/');
+  // A person reads the page before sending: let the app finish its start-up work (and
+  // its idle-time warm-up) first, as it would have by then.
+  await new Promise((r) => setTimeout(r, opt('settle', 2000)));
   await page.getByRole('textbox', { name: 'Message' }).fill('Write a long answer');
   await page.evaluate(() => {
     const w = window;

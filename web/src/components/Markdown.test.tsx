@@ -32,4 +32,23 @@ describe('Markdown block memoization', () => {
     render(<Markdown text={'Some **bol'} streaming={false} />);
     expect(rendered).toEqual(['Some **bol']);
   });
+
+  it('renders a code block that is still streaming without parsing it, and parses it once closed', () => {
+    rendered.length = 0;
+    const text = 'Intro.\n\n```ts\nconst a = 1;\nconst b = `x`;\n```\n\nAfter.';
+    const fenceOpen = text.indexOf('```ts');
+    const fenceClosed = text.indexOf('```\n\nAfter') + 3;
+    const { rerender, container } = render(<Markdown text={text.slice(0, fenceOpen + 6)} streaming />);
+    for (let i = fenceOpen + 7; i < fenceClosed; i++) {
+      rerender(<Markdown text={text.slice(0, i)} streaming />);
+      const code = container.querySelector('.code-block pre code');
+      expect(code?.textContent).toBe(`${text.slice(fenceOpen + 6, i).replace(/\n$/, '')}\n`.replace(/^\n$/, ''));
+      expect(container.querySelector('.code-lang')?.textContent).toBe('ts');
+    }
+    // No parse of the growing block at all while its fence was open.
+    expect(rendered.filter((r) => r.startsWith('```'))).toEqual([]);
+    for (let i = fenceClosed; i <= text.length; i++) rerender(<Markdown text={text.slice(0, i)} streaming />);
+    // Once closed, it is parsed as a finished block (once) and never again.
+    expect(rendered.filter((r) => r === '```ts\nconst a = 1;\nconst b = `x`;\n```\n\n').length).toBe(1);
+  });
 });

@@ -65,6 +65,8 @@ export class SseClient {
   private abort: AbortController | null = null;
   private timer: unknown = null;
   private idleTimer: unknown = null;
+  private idleArmedAt = 0;
+  private idleCtrl: AbortController | null = null;
   private stopped = false;
   private ended = false;
   private retrySoon = false; // came back online while an attempt was in flight
@@ -136,9 +138,19 @@ export class SseClient {
     this.abort = null;
   }
 
+  /**
+   * (Re)starts the idle watchdog. Called for every chunk, but the timer is replaced at
+   * most every eighth of the timeout (clearing and setting a timer per delta is main-thread
+   * work at 100 deltas/s): it is set to 9/8 of the timeout, so a silence is cut after
+   * between 1 and 9/8 of the timeout.
+   */
   private armIdle(ctrl: AbortController): void {
+    const now = Date.now();
+    if (this.idleTimer !== null && this.idleCtrl === ctrl && now - this.idleArmedAt < this.o.idleTimeoutMs / 8) return;
     if (this.idleTimer !== null) this.o.clearTimeout(this.idleTimer);
-    this.idleTimer = this.o.setTimeout(() => ctrl.abort(), this.o.idleTimeoutMs);
+    this.idleArmedAt = now;
+    this.idleCtrl = ctrl;
+    this.idleTimer = this.o.setTimeout(() => ctrl.abort(), (this.o.idleTimeoutMs * 9) / 8);
   }
 
   private async connect(): Promise<void> {
