@@ -1,5 +1,6 @@
 // Cancel: stops a running generation (keeping exactly the text the client had shown) and
-// answers with the saved message.
+// answers with the saved message. With several instances the generation may run on another
+// one: the cancel is passed on to it and the answer waits (bounded) for its saved result.
 #include <spdlog/spdlog.h>
 
 #include "api/handlers.hpp"
@@ -19,8 +20,15 @@ Reply cancel_message(ApiContext* ctx, http::Request req) {
   std::optional<std::uint64_t> shown;
   if (auto e = optional_count(std::get<json::object>(parsed), "shown", shown)) co_return *e;
   const auto user = user_of(req);
-  if (auto g = ctx->hub.find(mid); g && g->user_id() == user && !g->finished()) {
-    g->request_cancel(shown);
+  auto g = ctx->hub.find(mid);
+  if (g && g->user_id() != user) g = nullptr;
+  if (!g && ctx->hub.clustered()) {
+    auto m = co_await ctx->store.get_message(user, mid);
+    if (!m) co_return not_found("Message");
+    if (m->status == store::MessageStatus::streaming) g = co_await ctx->hub.attach(*m, user);
+  }
+  if (g && !g->finished()) {
+    co_await ctx->hub.cancel(g, shown);
     if (!co_await g->wait_finished(ctx->settings.cancel_wait)) {
       ctx->logger->warn("cancel of {} is taking longer than {} ms", mid,
                         ctx->settings.cancel_wait.count());

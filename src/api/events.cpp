@@ -1,5 +1,6 @@
 // GET /api/messages/{mid}/events: live from the generation's log when it is running or in
-// its grace period, else replayed from the store.
+// its grace period (here, or with several instances followed from the one running it), else
+// replayed from the store.
 #include <charconv>
 
 #include "api/handlers.hpp"
@@ -90,6 +91,18 @@ std::string stored_frames(const store::Message& m, std::uint64_t after) {
   return frames;
 }
 
+// Another instance generates it, and the shared stream cannot be reached from here: an error
+// the client may retry (nothing about the message itself is final).
+std::string unavailable_frame(const store::Message& m) {
+  generation::Outcome o;
+  o.status = store::MessageStatus::streaming;
+  o.last_seq = static_cast<std::uint64_t>(std::max<std::int64_t>(m.delta_seq, 0));
+  o.error_code = "live_stream_unavailable";
+  o.error_message = "The live stream of this answer is unavailable right now; retry shortly.";
+  o.retryable = true;
+  return "retry: 1000\n\n" + generation::terminal_frame(o);
+}
+
 }  // namespace
 
 Reply message_events(ApiContext* ctx, http::Request req) {
@@ -112,6 +125,14 @@ Reply message_events(ApiContext* ctx, http::Request req) {
   // It may have started or ended between the two lookups: prefer the live log.
   if (auto g = ctx->hub.find(id); g && g->user_id() == user) {
     r.sse = std::make_shared<LiveEventSource>(std::move(g), *after);
+    co_return r;
+  }
+  if (m->status == store::MessageStatus::streaming && ctx->hub.clustered()) {
+    if (auto g = co_await ctx->hub.attach(*m, user)) {
+      r.sse = std::make_shared<LiveEventSource>(std::move(g), *after);
+    } else {
+      r.sse = std::make_shared<FixedEventSource>(unavailable_frame(*m));
+    }
     co_return r;
   }
   r.sse = std::make_shared<FixedEventSource>(stored_frames(*m, *after));

@@ -37,7 +37,8 @@ std::string terminal_frame(const Outcome& o) {
   std::string data = "{\"status\":\"";
   data += store::to_string(o.status);
   data += "\",\"last_seq\":" + std::to_string(o.last_seq);
-  if (o.status == store::MessageStatus::error) {
+  const bool is_error = o.status == store::MessageStatus::error || o.error_code.has_value();
+  if (is_error) {
     data += ",\"message\":";
     sse::append_json_string(data, o.error_message.value_or("The generation failed."));
     data += ",\"code\":";
@@ -53,9 +54,10 @@ std::string terminal_frame(const Outcome& o) {
   }
   append_field(data, "ttft_ms", o.ttft_ms);
   append_field(data, "duration_ms", o.duration_ms);
+  if (o.retryable) data += ",\"retryable\":true";
   data += "}";
   std::string frame;
-  sse::append_event(frame, o.status == store::MessageStatus::error ? "error" : "done", data);
+  sse::append_event(frame, is_error ? "error" : "done", data);
   return frame;
 }
 
@@ -116,13 +118,17 @@ bool Generation::read_frames(std::uint64_t& cursor, std::string& out) const {
   return true;
 }
 
-std::uint64_t Generation::subscribe(std::function<void()> waker) {
+std::uint64_t Generation::subscribe(std::function<void()> waker, bool watcher) {
   std::lock_guard lock(mutex_);
   auto token = next_token_++;
   auto next = wakers_ ? std::make_shared<Wakers>(*wakers_) : std::make_shared<Wakers>();
   next->emplace_back(token, std::move(waker));
   wakers_ = std::move(next);
-  unwatched_since_.reset();
+  if (watcher) {
+    unwatched_since_.reset();
+  } else {
+    observers_.push_back(token);
+  }
   return token;
 }
 
@@ -134,11 +140,23 @@ void Generation::unsubscribe(std::uint64_t token) {
   }
   auto next = std::make_shared<Wakers>(*wakers_);
   std::erase_if(*next, [token](const auto& w) { return w.first == token; });
+  const bool was_observer = std::erase(observers_, token) > 0;
   if (next->empty()) {
     wakers_.reset();
-    unwatched_since_ = Clock::now();
   } else {
     wakers_ = std::move(next);
+  }
+  const std::size_t watchers = (wakers_ ? wakers_->size() : 0) - observers_.size();
+  if (watchers == 0 && !was_observer) unwatched_since_ = Clock::now();
+}
+
+void Generation::read_deltas(std::uint64_t& cursor, std::vector<std::string>& out,
+                             std::size_t max) const {
+  std::lock_guard lock(mutex_);
+  while (cursor < text_end_.size() && max-- > 0) {
+    std::size_t begin = cursor == 0 ? 0 : text_end_[cursor - 1];
+    out.emplace_back(text_, begin, text_end_[cursor] - begin);
+    ++cursor;
   }
 }
 
@@ -171,7 +189,7 @@ std::string Generation::text_up_to(std::uint64_t seq) const {
 
 std::size_t Generation::subscriber_count() const {
   std::lock_guard lock(mutex_);
-  return wakers_ ? wakers_->size() : 0;
+  return (wakers_ ? wakers_->size() : 0) - observers_.size();
 }
 
 std::optional<Generation::Clock::time_point> Generation::unwatched_since() const {

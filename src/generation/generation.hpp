@@ -36,9 +36,13 @@ struct Outcome {
   std::optional<std::string> error_message;
   std::optional<std::string> error_code;
   std::uint64_t last_seq = 0;  // deltas included in the saved content
+  // The live stream failed, not the generation (e.g. the shared stream store is down):
+  // reconnecting may succeed. Sent as "retryable": true.
+  bool retryable = false;
 };
 
-// The terminal SSE frame for an outcome: `event: done` or, for status error, `event: error`.
+// The terminal SSE frame for an outcome: `event: done` or `event: error` (status error, or
+// any outcome with an error code, e.g. interrupted because its instance died).
 std::string terminal_frame(const Outcome& outcome);
 // The SSE frame of one delta: `event: delta`, `id: seq`, `data: {"text": ...}`.
 void append_delta_frame(std::string& out, std::uint64_t seq, std::string_view text);
@@ -64,9 +68,13 @@ class Generation : public std::enable_shared_from_this<Generation> {
   // false when nothing more will ever come for this cursor.
   bool read_frames(std::uint64_t& cursor, std::string& out) const;
   // Registers a wake-up called (from the producer's thread) after each append and at the
-  // end. Returns a token for unsubscribe().
-  std::uint64_t subscribe(std::function<void()> waker);
+  // end. Returns a token for unsubscribe(). `watcher` false: an internal observer (e.g. the
+  // cluster mirror) that does not count as somebody watching.
+  std::uint64_t subscribe(std::function<void()> waker, bool watcher = true);
   void unsubscribe(std::uint64_t token);
+
+  // Appends the texts of deltas cursor+1.. (at most `max`) to `out`, moving the cursor.
+  void read_deltas(std::uint64_t& cursor, std::vector<std::string>& out, std::size_t max) const;
 
   std::uint64_t last_seq() const;
   bool finished() const;
@@ -113,6 +121,7 @@ class Generation : public std::enable_shared_from_this<Generation> {
   // (no copy of the callbacks per delta).
   std::shared_ptr<const Wakers> wakers_;
   std::uint64_t next_token_ = 1;
+  std::vector<std::uint64_t> observers_;  // tokens subscribed with watcher = false
   std::optional<Clock::time_point> unwatched_since_;
   std::optional<std::uint64_t> cancel_shown_;
   store::MessageStatus cancel_status_ = store::MessageStatus::cancelled;

@@ -39,7 +39,8 @@ struct GenerationHub::State : std::enable_shared_from_this<GenerationHub::State>
   std::atomic<std::uint64_t> started{0};
   std::atomic<std::uint64_t> deltas{0};
   std::atomic<bool> stopping{false};
-  asio::steady_timer sweep_timer;  // on its own strand
+  asio::steady_timer sweep_timer;         // on its own strand
+  std::shared_ptr<ClusterHooks> cluster;  // set before serving, then read-only
 
   void stop_sweeper() {
     asio::post(sweep_timer.get_executor(), [weak = weak_from_this()] {
@@ -128,16 +129,50 @@ std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
                  [weak = std::weak_ptr<State>(state_)](std::size_t n) {
                    if (auto s = weak.lock()) s->deltas.fetch_add(n, std::memory_order_relaxed);
                  }};
+  if (state_->cluster) state_->cluster->on_started(g);
   asio::co_spawn(
       strand, run_generation(g, std::move(params.model), std::move(params.request), std::move(ctx)),
       asio::detached);
   return g;
 }
 
-std::shared_ptr<Generation> GenerationHub::find(const std::string& message_id) const {
+std::shared_ptr<Generation> GenerationHub::find_local(const std::string& message_id) const {
   std::lock_guard lock(state_->mutex);
   auto it = state_->live.find(message_id);
   return it == state_->live.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Generation> GenerationHub::find(const std::string& message_id) const {
+  if (auto g = find_local(message_id)) return g;
+  return state_->cluster ? state_->cluster->find_remote(message_id) : nullptr;
+}
+
+void GenerationHub::set_cluster(std::shared_ptr<ClusterHooks> cluster) {
+  state_->cluster = std::move(cluster);
+}
+
+bool GenerationHub::clustered() const {
+  return state_->cluster != nullptr;
+}
+
+bool GenerationHub::ready() const {
+  return !state_->cluster || state_->cluster->ready();
+}
+
+asio::awaitable<std::shared_ptr<Generation>> GenerationHub::attach(store::Message message,
+                                                                   std::string user_id) {
+  if (!state_->cluster) co_return nullptr;
+  co_return co_await state_->cluster->attach(std::move(message), std::move(user_id));
+}
+
+asio::awaitable<void> GenerationHub::cancel(std::shared_ptr<Generation> g,
+                                            std::optional<std::uint64_t> shown) {
+  if (!g || g->finished()) co_return;
+  if (find_local(g->message_id()) == g || !state_->cluster) {
+    g->request_cancel(shown);
+    co_return;
+  }
+  co_await state_->cluster->cancel_remote(g->message_id(), shown);
 }
 
 void GenerationHub::discard(const std::string& message_id) {
@@ -198,7 +233,10 @@ asio::awaitable<void> GenerationHub::shutdown(std::chrono::milliseconds grace) {
       if (!g->finished()) running.push_back(g);
     }
   }
-  if (running.empty()) co_return;
+  if (running.empty()) {
+    if (state_->cluster) co_await state_->cluster->shutdown();
+    co_return;
+  }
   state_->logger->info("shutdown: waiting up to {} ms for {} running generations", grace.count(),
                        running.size());
   // First let them finish on their own within the grace period...
@@ -220,6 +258,7 @@ asio::awaitable<void> GenerationHub::shutdown(std::chrono::milliseconds grace) {
   if (interrupted > 0) {
     state_->logger->warn("shutdown: {} generations saved as interrupted", interrupted);
   }
+  if (state_->cluster) co_await state_->cluster->shutdown();
 }
 
 }  // namespace chatstream::generation

@@ -51,6 +51,28 @@ struct HubStats {
   std::uint64_t deltas = 0;
 };
 
+// Several instances: what the hub asks of the cluster layer (generation/cluster/, Redis).
+// Without one the hub is exactly the single-process hub.
+class ClusterHooks {
+ public:
+  virtual ~ClusterHooks() = default;
+  // A generation started here: mirror its log for the other instances, own it.
+  virtual void on_started(const std::shared_ptr<Generation>& g) = 0;
+  // A generation of another instance followed here (running or recently ended), if any.
+  virtual std::shared_ptr<Generation> find_remote(const std::string& message_id) const = 0;
+  // Follows a message that the store says is streaming but that does not run here: a log fed
+  // from the shared stream, shared by every subscriber on this instance. nullptr when the
+  // shared stream cannot be reached.
+  virtual boost::asio::awaitable<std::shared_ptr<Generation>> attach(store::Message message,
+                                                                     std::string user_id) = 0;
+  // Asks the owning instance to cancel (it saves and ends the shared stream).
+  virtual boost::asio::awaitable<bool> cancel_remote(std::string message_id,
+                                                     std::optional<std::uint64_t> shown) = 0;
+  virtual bool ready() const = 0;
+  // Ends the shared streams of what ended here (bounded), gives up ownership, disconnects.
+  virtual boost::asio::awaitable<void> shutdown() = 0;
+};
+
 class GenerationHub {
  public:
   GenerationHub(boost::asio::any_io_executor executor, store::Store& store, HubSettings settings,
@@ -66,8 +88,23 @@ class GenerationHub {
   // Starts a reserved generation; returns at once.
   std::shared_ptr<Generation> start(StartParams params);
 
-  // The live generation of a message (running or in its grace period), if any.
+  // The live generation of a message (running or in its grace period), if any: one running
+  // here, else (with a cluster) one followed from another instance.
   std::shared_ptr<Generation> find(const std::string& message_id) const;
+  // Only generations that run (or ran) on this instance.
+  std::shared_ptr<Generation> find_local(const std::string& message_id) const;
+
+  // Several instances (set once, before serving). Null: single process.
+  void set_cluster(std::shared_ptr<ClusterHooks> cluster);
+  bool clustered() const;
+  // With a cluster: follows a streaming message of another instance (see ClusterHooks).
+  boost::asio::awaitable<std::shared_ptr<Generation>> attach(store::Message message,
+                                                             std::string user_id);
+  // Cancels a running generation, here or (through the cluster) on its owner.
+  boost::asio::awaitable<void> cancel(std::shared_ptr<Generation> g,
+                                      std::optional<std::uint64_t> shown);
+  // False when the cluster's shared stream store is unreachable (always true without one).
+  bool ready() const;
   std::size_t running() const;
   // Cancels the message's generation if it runs and forgets its live log (e.g. deleted).
   void discard(const std::string& message_id);

@@ -52,6 +52,17 @@ std::optional<Config> parse_url(std::string_view url);
 // The URL without its password (for logs).
 std::string redacted(const Config& config);
 
+// A command's arguments, e.g. args("GET", key). (Braced lists of strings inside a co_await
+// expression trip a GCC 12 coroutine bug; this builds the vector without one.)
+// Arguments by value: string literals decay to pointers.
+template <class... A>
+std::vector<std::string> args(A... a) {
+  std::vector<std::string> v;
+  v.reserve(sizeof...(a));
+  (v.emplace_back(std::move(a)), ...);
+  return v;
+}
+
 template <class T>
 using Result = boost::system::result<T, boost::system::error_code>;
 
