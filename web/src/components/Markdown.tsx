@@ -127,7 +127,29 @@ const components: Components = {
   img: ({ alt }) => <span className="img-alt">[{alt || 'image'}]</span>,
 };
 
-const remarkPlugins = [remarkGfm];
+/**
+ * remark-gfm, set up once. react-markdown builds a processor per render, and remark-gfm
+ * rebuilds its parser extensions on every attach (a good part of a tail render): the
+ * first attach is captured and later processors get the same extension objects. Only
+ * parsing extensions are needed (the text is never serialised back to Markdown).
+ */
+type ProcessorData = { micromarkExtensions?: unknown[]; fromMarkdownExtensions?: unknown[] };
+let gfmExtensions: { micromark: unknown[]; fromMarkdown: unknown[] } | null = null;
+function remarkGfmOnce(this: { data(): ProcessorData }) {
+  const data = this.data();
+  const micromark = (data.micromarkExtensions ??= []);
+  const fromMarkdown = (data.fromMarkdownExtensions ??= []);
+  if (gfmExtensions === null) {
+    const [m, f] = [micromark.length, fromMarkdown.length];
+    (remarkGfm as unknown as (this: unknown) => void).call(this);
+    gfmExtensions = { micromark: micromark.slice(m), fromMarkdown: fromMarkdown.slice(f) };
+    return;
+  }
+  micromark.push(...gfmExtensions.micromark);
+  fromMarkdown.push(...gfmExtensions.fromMarkdown);
+}
+
+const remarkPlugins = [remarkGfmOnce as unknown as typeof remarkGfm];
 const rehypePlugins = [rehypeSharedHighlight];
 // For a streaming tail that ends inside a code fence: that code block is highlighted
 // up to its last complete line only (see highlightGrowing).

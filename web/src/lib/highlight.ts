@@ -28,8 +28,10 @@ const compiled = new Set<string>();
  */
 export function warmLanguage(lang: string): void {
   if (compiled.has(lang) || !lowlight.registered(lang)) return;
-  lowlight.highlight(lang, 'x');
+  const name = lowlight.highlight(lang, 'x').data?.language;
   compiled.add(lang);
+  // Aliases share the grammar ('ts' and 'typescript').
+  if (name) compiled.add(name);
 }
 const cache = new Map<string, Element['children']>();
 const CACHE_MAX = 200;

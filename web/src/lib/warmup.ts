@@ -7,7 +7,8 @@ import { graphemeEnds } from './graphemes';
 import { warmLanguage } from './highlight';
 import { whenIdle } from './idle';
 
-const LANGUAGES = ['typescript', 'javascript', 'python', 'bash', 'json'];
+// Grammars first, then their common aliases (cheap once the grammar is compiled).
+const LANGUAGES = ['typescript', 'javascript', 'python', 'bash', 'json', 'ts', 'js', 'py', 'sh', 'shell'];
 
 /** Schedules the warm-up; `parse` renders a sample Markdown text once (not into the page). */
 export function warmUpWhenIdle(parse: (sample: string) => void): void {
