@@ -58,7 +58,7 @@ async function userMenu(page: Page, name: string): Promise<void> {
 
 async function logout(page: Page, name: string): Promise<void> {
   await userMenu(page, name);
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
   await expect(page.getByText('You are logged out.')).toBeVisible();
 }
@@ -280,9 +280,31 @@ test('the admin disables a user: their session ends at once and they cannot log 
   await expect(bob.getByRole('alert')).not.toBeEmpty();
   await expect(bob.getByRole('heading', { name: 'Log in' })).toBeVisible();
 
-  // Enabled again, Bob can log in.
+  // Enabled again with a password reset by the admin, Bob logs in with the new password…
   await admin.getByRole('button', { name: `Enable ${BOB.name}` }).click();
   await expect(admin.getByText(`${BOB.name} can log in again.`)).toBeVisible();
+  const reset = 'reset-by-admin-1';
+  await admin.getByLabel(`New password for ${BOB.name}`).fill(reset);
+  await admin.getByRole('button', { name: 'Reset password' }).click();
+  await expect(admin.getByText(`Password of ${BOB.name} changed.`)).toBeVisible();
+  await bob.getByLabel('Password').fill(BOB.pass);
+  await bob.getByRole('button', { name: 'Log in' }).click();
+  await expect(bob.getByRole('alert')).toHaveText('Wrong username or password.');
+  await login(bob, { name: BOB.name, pass: reset });
+  // …and changes it himself in the account settings (the current one must be right).
+  await userMenu(bob, BOB.name);
+  await bob.getByRole('link', { name: 'Account settings' }).click();
+  await expect(bob.getByRole('heading', { name: 'Usage today' })).toBeVisible();
+  await bob.getByLabel('Current password').fill('not-my-password');
+  await bob.getByLabel('New password', { exact: true }).fill(BOB.pass);
+  await bob.getByLabel('Repeat the new password').fill(BOB.pass);
+  await bob.getByRole('button', { name: 'Change password' }).click();
+  await expect(bob.getByText('The current password is wrong.')).toBeVisible();
+  await bob.getByLabel('Current password').fill(reset);
+  await bob.getByRole('button', { name: 'Change password' }).click();
+  await expect(bob.getByText('Password changed. Your other sessions were logged out.')).toBeVisible();
+  await noHorizontalScroll(bob);
+  await logout(bob, BOB.name);
   await login(bob, BOB);
   await admin.context().close();
   await bob.context().close();

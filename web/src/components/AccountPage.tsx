@@ -1,6 +1,6 @@
 // Account settings: usage today, change password, other sessions, API tokens.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { authApi } from '../api/client';
+import { ApiError, authApi } from '../api/client';
 import type { ApiToken, CreatedToken, UsageToday, User } from '../api/types';
 import { usageOf } from '../auth/limits';
 import { errorText } from './LoginPage';
@@ -71,7 +71,8 @@ function PasswordSection() {
       setConfirm('');
       setMsg({ ok: true, text: 'Password changed. Your other sessions were logged out.' });
     } catch (err) {
-      const wrong = err instanceof Error && 'code' in err && (err as { code: string }).code === 'invalid_credentials';
+      const code = err instanceof ApiError ? err.code : '';
+      const wrong = code === 'wrong_password' || code === 'invalid_credentials';
       setMsg({ ok: false, text: wrong ? 'The current password is wrong.' : errorText(err) });
     } finally {
       setBusy(false);
