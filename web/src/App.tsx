@@ -428,6 +428,11 @@ export default function App({ account }: { account?: AccountProps }) {
 
   const menuBtn = useRef<HTMLButtonElement>(null);
   const pageMenuBtn = useRef<HTMLButtonElement>(null);
+  // Opening the account or admin page moves focus to its title (screen readers announce it).
+  const pageTitle = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (page) pageTitle.current?.focus();
+  }, [page]);
   useEffect(() => {
     if (!drawer || !isPhone) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setDrawer(false);
@@ -486,7 +491,9 @@ export default function App({ account }: { account?: AccountProps }) {
                 <path d="M4 7h16M4 12h16M4 17h16" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
               </svg>
             </button>
-            <h1 className="chat-title">{PAGE_TITLES[page]}</h1>
+            <h1 className="chat-title" tabIndex={-1} ref={pageTitle}>
+              {PAGE_TITLES[page]}
+            </h1>
             <a className="btn" href="#/">
               Back to chat
             </a>
