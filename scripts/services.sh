@@ -1,4 +1,4 @@
-# Private service instances for tests (sourced, not executed).
+# Private service instances for tests (sourced, not executed): PostgreSQL, Redis, nginx.
 #
 #   source scripts/services.sh
 #   start_postgres /tmp/chatstream-pg 55432   # exports CHATSTREAM_TEST_POSTGRES_URL
@@ -99,5 +99,132 @@ stop_postgres() {  # [<dir>] (default: the one start_postgres used last)
   if [ "${CHATSTREAM_POSTGRES_DIR:-}" = "$dir" ]; then
     unset CHATSTREAM_POSTGRES_DIR CHATSTREAM_TEST_POSTGRES_URL
   fi
+  return 0
+}
+
+# Redis and nginx for the cluster (several instances) tests and benchmarks.
+#
+#   start_redis <dir> <port>          # exports CHATSTREAM_TEST_REDIS_URL, CHATSTREAM_REDIS_PID
+#   stop_redis
+#   start_nginx <dir> <port> <upstream port>...   # exports CHATSTREAM_NGINX_PID
+#   stop_nginx
+#
+# Both run in the foreground as children of the calling shell (never daemonized, never as a
+# system service) and are stopped by their PID. The port must be free: a server already there
+# answers pings, so start_* also checks that its own child is still alive.
+
+_port_busy() {  # <port>
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start_redis() {  # <dir> <port>
+  local dir="${1:?usage: start_redis <dir> <port>}" port="${2:?usage: start_redis <dir> <port>}" i
+  command -v redis-server >/dev/null 2>&1 || { echo "services.sh: redis-server not installed" >&2; return 1; }
+  if _port_busy "$port"; then echo "services.sh: port $port is taken" >&2; return 1; fi
+  mkdir -p "$dir" || return 1
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" \
+    >"$dir/redis.log" 2>&1 &
+  CHATSTREAM_REDIS_PID=$!
+  for i in $(seq 1 100); do
+    if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = "PONG" ]; then break; fi
+    kill -0 "$CHATSTREAM_REDIS_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  if ! kill -0 "$CHATSTREAM_REDIS_PID" 2>/dev/null ||
+    [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" != "PONG" ]; then
+    echo "services.sh: Redis did not start on port $port (see $dir/redis.log)" >&2
+    tail -5 "$dir/redis.log" >&2
+    stop_redis
+    return 1
+  fi
+  export CHATSTREAM_REDIS_PID
+  export CHATSTREAM_TEST_REDIS_URL="redis://127.0.0.1:$port"
+  echo "services.sh: Redis ready at $CHATSTREAM_TEST_REDIS_URL"
+}
+
+stop_redis() {
+  local pid="${CHATSTREAM_REDIS_PID:-}" i
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset CHATSTREAM_REDIS_PID CHATSTREAM_TEST_REDIS_URL
+  return 0
+}
+
+# Writes an nginx configuration for streaming to several instances (the same settings as
+# deploy/nginx.conf) with every path inside <dir>.
+_write_nginx_conf() {  # <dir> <port> <upstream port>...
+  local dir="$1" port="$2" p t
+  shift 2
+  {
+    [ "$(id -u)" -eq 0 ] && echo "user root;"
+    echo "worker_processes 1;"
+    echo "pid $dir/nginx.pid;"
+    echo "events { worker_connections 4096; }"
+    echo "http {"
+    echo "  access_log off;"
+    for t in client_body proxy fastcgi uwsgi scgi; do echo "  ${t}_temp_path $dir/tmp/$t;"; done
+    echo "  upstream chatstream {"
+    for p in "$@"; do echo "    server 127.0.0.1:$p max_fails=0;"; done
+    echo "    keepalive 64;"
+    echo "  }"
+    echo "  server {"
+    echo "    listen 127.0.0.1:$port;"
+    echo "    location / {"
+    echo "      proxy_pass http://chatstream;"
+    echo "      proxy_http_version 1.1;"
+    echo "      proxy_set_header Connection \"\";"
+    echo "      proxy_set_header Host \$host;"
+    echo "      proxy_buffering off;"
+    echo "      proxy_read_timeout 1h;"
+    echo "    }"
+    echo "  }"
+    echo "}"
+  } >"$dir/nginx.conf"
+}
+
+start_nginx() {  # <dir> <port> <upstream port>...
+  local dir="${1:?usage: start_nginx <dir> <port> <upstream port>...}" port="${2:?}" i
+  shift 2
+  [ $# -gt 0 ] || { echo "services.sh: start_nginx needs upstream ports" >&2; return 1; }
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "services.sh: nginx not installed" >&2; return 1; }
+  if _port_busy "$port"; then echo "services.sh: port $port is taken" >&2; return 1; fi
+  mkdir -p "$dir/tmp" || return 1
+  dir=$(cd "$dir" && pwd)
+  _write_nginx_conf "$dir" "$port" "$@"
+  /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;' \
+    >"$dir/nginx.out" 2>&1 &
+  CHATSTREAM_NGINX_PID=$!
+  for i in $(seq 1 100); do
+    _port_busy "$port" && break
+    kill -0 "$CHATSTREAM_NGINX_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  if ! kill -0 "$CHATSTREAM_NGINX_PID" 2>/dev/null || ! _port_busy "$port"; then
+    echo "services.sh: nginx did not start on port $port (see $dir/error.log)" >&2
+    tail -5 "$dir/error.log" "$dir/nginx.out" >&2 2>/dev/null
+    stop_nginx
+    return 1
+  fi
+  export CHATSTREAM_NGINX_PID
+  echo "services.sh: nginx on 127.0.0.1:$port in front of $*"
+}
+
+stop_nginx() {
+  local pid="${CHATSTREAM_NGINX_PID:-}" i
+  [ -n "$pid" ] || return 0
+  kill -QUIT "$pid" 2>/dev/null || true  # graceful: workers finish their requests
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset CHATSTREAM_NGINX_PID
   return 0
 }
