@@ -2,9 +2,12 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include "api/handlers.hpp"
 #include "api/json.hpp"
 #include "api/sources.hpp"
@@ -60,14 +63,15 @@ store::Message new_assistant_message(const providers::ResolvedModel& model,
 }
 
 // Waits for the end of a generation, then lets the ticket record the usage (reported by the
-// provider, else estimated from the text) and free the user's slot.
+// provider, else estimated from the text) and free the user's slot. Polls finished() instead
+// of subscribing: a subscriber would count as a watcher (and be woken on every delta).
 boost::asio::awaitable<void> watch_generation(std::shared_ptr<generation::Generation> g,
                                               std::shared_ptr<auth::GenerationTicket> ticket) {
-  try {
-    for (int i = 0; i < 100'000 && !co_await g->wait_finished(std::chrono::minutes(10)); ++i) {
-    }
-  } catch (const std::exception&) {
-    co_return;  // shutting down: the ticket still gives the slot back
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (int i = 0; i < 200'000 && !g->finished(); ++i) {  // bounded: about a day
+    timer.expires_after(std::chrono::milliseconds(400));
+    auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (ec) co_return;  // shutting down: the ticket still gives the slot back
   }
   auto outcome = g->outcome();
   if (outcome && (outcome->prompt_tokens || outcome->completion_tokens)) {

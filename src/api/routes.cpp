@@ -12,7 +12,7 @@
 namespace chatstream::api {
 namespace json = boost::json;
 
-Reply list_models(ApiContext* ctx, http::Request) {
+Reply list_models(ApiContext* ctx, [[maybe_unused]] http::Request req) {
   json::array models;
   for (const auto& m : ctx->registry.models()) {
     models.push_back(json::object{{"id", m.id},
@@ -26,8 +26,11 @@ Reply list_models(ApiContext* ctx, http::Request) {
   co_return json_response(200, out);
 }
 
-Reply readiness(ApiContext* ctx, http::Request) {
-  if (co_await ctx->store.ping()) co_return json_response(200, json::object{{"status", "ready"}});
+Reply readiness(ApiContext* ctx, [[maybe_unused]] http::Request req) {
+  // Awaited outside the `if`: GCC 12 miscompiles a co_await in an if condition here (the
+  // frame's copy of `ctx` is read from the wrong place).
+  const bool ready = co_await ctx->store.ping();
+  if (ready) co_return json_response(200, json::object{{"status", "ready"}});
   co_return http::json_error(503, "store_unavailable", "The history database does not answer.");
 }
 

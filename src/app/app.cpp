@@ -48,7 +48,7 @@ void write_port_file(const std::filesystem::path& path, unsigned short port) {
   std::filesystem::rename(tmp, path);
 }
 
-asio::awaitable<http::Response> healthz(http::Request) {
+asio::awaitable<http::Response> healthz([[maybe_unused]] http::Request req) {
   http::Response r;
   r.body = R"({"status":"ok"})";
   r.set_header("Cache-Control", "no-store");

@@ -79,7 +79,8 @@ Accounts::admit_generation(std::string user_id) {
                           *wait};
       }
     }
-  } else if (limits.max_concurrent == 0 && limits.requests_per_minute == 0) {
+  } else {
+    // Single-user mode: no per-user limits (only the server-wide --max-generations).
     co_return std::shared_ptr<GenerationTicket>{};
   }
   if (auto wait = limits_->rate.acquire(user_id, limits.requests_per_minute)) {

@@ -111,7 +111,8 @@ asio::awaitable<bool> Accounts::verify_password(std::string hash, std::string pa
 
 asio::awaitable<std::optional<std::string>> Accounts::prepare_setup() {
   if (!multi_user()) co_return std::nullopt;
-  if (co_await store_->count_users() > 0) co_return std::nullopt;
+  const auto users = co_await store_->count_users();
+  if (users > 0) co_return std::nullopt;
   auto token = random_secret(24);
   std::lock_guard lock(private_->setup_mutex);
   private_->setup_hash = secret_hash(token);
@@ -176,7 +177,8 @@ asio::awaitable<std::variant<store::User, Refusal>> Accounts::login(std::string 
   }
   auto user = co_await store_->find_user_by_name(username);
   const std::string& hash = user ? user->password_hash : private_->dummy_hash;
-  const bool ok = co_await verify_password(hash, password) && user.has_value();
+  const bool verified = co_await verify_password(hash, password);
+  const bool ok = verified && user.has_value();
   if (!ok || user->disabled) {
     if (!ok) {
       private_->account_lockout.record_failure("user:" + lower_ascii(username));

@@ -146,7 +146,7 @@ class Accounts {
 
   // --- generations
   // Budget, requests per minute and concurrency for one generation request of `user_id`.
-  // A null ticket means nothing needs tracking (single-user mode without limits).
+  // A null ticket means nothing needs tracking (single-user mode: no per-user limits).
   boost::asio::awaitable<std::variant<std::shared_ptr<GenerationTicket>, Refusal>> admit_generation(
       std::string user_id);
   Limits limits_of(const store::User& user) const noexcept;

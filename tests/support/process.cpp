@@ -38,14 +38,15 @@ TempDir::~TempDir() {
 }
 
 Process::Process(std::vector<std::string> argv, const fs::path& log_file,
-                 std::vector<std::string> extra_env)
+                 std::vector<std::string> extra_env, const fs::path& stdin_file)
     : log_file_(log_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  const std::string input = stdin_file.empty() ? std::string("/dev/null") : stdin_file.string();
+  posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);

@@ -28,9 +28,10 @@ class TempDir {
 
 class Process {
  public:
-  // Starts `argv[0]` with arguments; stdout and stderr go to `log_file`.
+  // Starts `argv[0]` with arguments; stdout and stderr go to `log_file`; stdin reads
+  // `stdin_file` (empty: /dev/null).
   Process(std::vector<std::string> argv, const std::filesystem::path& log_file,
-          std::vector<std::string> extra_env = {});
+          std::vector<std::string> extra_env = {}, const std::filesystem::path& stdin_file = {});
   ~Process();  // SIGKILL if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

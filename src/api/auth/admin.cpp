@@ -79,7 +79,7 @@ std::optional<http::Response> parse_patch(const json::object& body, store::UserP
 
 }  // namespace
 
-Reply admin_list_users(ApiContext* ctx, http::Request) {
+Reply admin_list_users(ApiContext* ctx, [[maybe_unused]] http::Request req) {
   auto& acc = *ctx->accounts;
   if (!acc.multi_user()) co_return not_multi_user();
   const auto day = auth::utc_day(acc.now_ms());

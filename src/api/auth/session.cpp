@@ -33,11 +33,11 @@ Reply auth_state(ApiContext* ctx, http::Request req) {
   }
   out["user"] = nullptr;
   if (!req.user_id.empty()) {
-    if (auto u = co_await acc.store().get_user(req.user_id)) {
-      out["user"] = user_json(*u, acc.settings().limits);
-    }
+    auto u = co_await acc.store().get_user(req.user_id);
+    if (u) out["user"] = user_json(*u, acc.settings().limits);
   }
-  out["setup_required"] = co_await acc.store().count_users() == 0;
+  const auto users = co_await acc.store().count_users();
+  out["setup_required"] = users == 0;
   co_return json_response(200, out);
 }
 
@@ -53,7 +53,8 @@ Reply setup(ApiContext* ctx, http::Request req) {
   if (auto e = required_string(body, "password", password, 4096)) co_return *e;
   if (auto e = check_username(username)) co_return *e;
   if (auto e = check_password(password)) co_return *e;
-  if (co_await acc.store().count_users() > 0) {
+  const auto users = co_await acc.store().count_users();
+  if (users > 0) {
     co_return http::json_error(409, "setup_done", "The first administrator already exists.");
   }
   if (!acc.consume_setup_token(token)) {
@@ -132,7 +133,8 @@ Reply change_password(ApiContext* ctx, http::Request req) {
   if (auto e = check_password(next)) co_return *e;
   auto user = co_await acc.store().get_user(req.user_id);
   if (!user) co_return http::json_error(401, "unauthenticated", "Please log in.");
-  if (!co_await acc.verify_password(user->password_hash, std::move(current))) {
+  const bool current_ok = co_await acc.verify_password(user->password_hash, std::move(current));
+  if (!current_ok) {
     acc.audit("password_change_failed", "user_id=" + user->id);
     co_return http::json_error(403, "wrong_password", "The current password is wrong.");
   }

@@ -66,9 +66,9 @@ Reply delete_token(ApiContext* ctx, http::Request req) {
   auto& acc = *ctx->accounts;
   if (!acc.multi_user()) co_return not_multi_user();
   std::string id(req.param("tid"));
-  if (!util::is_valid_id(id) || !co_await acc.store().delete_api_token(req.user_id, id)) {
-    co_return not_found("Token");
-  }
+  if (!util::is_valid_id(id)) co_return not_found("Token");
+  const bool deleted = co_await acc.store().delete_api_token(req.user_id, id);
+  if (!deleted) co_return not_found("Token");
   acc.audit("token_revoked", fmt::format("user_id={} token_id={}", req.user_id, id));
   http::Response r;
   r.status = 204;
