@@ -38,6 +38,9 @@ for (let r = 0; r < runs; r++) {
       ratio: (j.w90?.task ?? NaN) / (j.w10?.task ?? NaN),
       lag: j.endLagMs,
       finishedMut: j.dom.finished,
+      cpuTok: j.cpu ? j.cpu.total / j.tokens : NaN,
+      cpuLong: j.cpu ? j.cpu.over50 : NaN,
+      cpuMax: j.cpu ? j.cpu.max : NaN,
       load: os.loadavg()[0],
     };
     rowsOf[b].push(row);
@@ -59,6 +62,12 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+if (args.includes('--cpu'))
+  cols.push(
+    ['cpuTok', 'main-thread CPU per token (ms, thread time)', 'min', (v) => v.toFixed(3)],
+    ['cpuLong', 'tasks > 50 ms of thread time', 'min', (v) => String(v)],
+    ['cpuMax', 'largest task CPU (ms)', 'min', (v) => v.toFixed(1)],
+  );
 cols.push(['load', 'load average (1 min) after the run', 'min', (v) => v.toFixed(1)]);
 builds.forEach((root, b) => {
   const rows = rowsOf[b];
