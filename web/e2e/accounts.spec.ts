@@ -1,8 +1,8 @@
 // Accounts in the browser, against a real server in multi-user mode (started here,
 // fresh data dir, stopped by PID): first-admin setup, admin creates users, isolation
 // between users, session end keeps the draft, limits (429) shown in the chat, API
-// tokens, disabling a user. Phone screenshots of the login and admin pages go to
-// web/.tmp/screenshots/.
+// tokens, disabling a user, password reset and change. Phone screenshots (login, admin,
+// account, limit notice) go to web/.tmp/screenshots/.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
@@ -227,6 +227,7 @@ test('limits: a 429 shows a clear message with the wait in the chat, and API tok
   await expect(notice).toContainText(/faster than your account allows\. You can send again in \d+ (seconds?|minutes?|min \d+ s)\./);
   // The message that was not sent is back in the composer.
   await expect(page.getByRole('textbox', { name: 'Message' })).toHaveValue(/limit probe/);
+  if (info.project.name === 'phone') await page.screenshot({ path: path.join(shots, 'phone-light-limit.png') });
 
   // Limits back to the default.
   await admin.getByLabel('Requests per minute').fill('');
@@ -304,6 +305,7 @@ test('the admin disables a user: their session ends at once and they cannot log 
   await bob.getByRole('button', { name: 'Change password' }).click();
   await expect(bob.getByText('Password changed. Your other sessions were logged out.')).toBeVisible();
   await noHorizontalScroll(bob);
+  if (info.project.name === 'phone') await bob.screenshot({ path: path.join(shots, 'phone-light-account.png') });
   await logout(bob, BOB.name);
   await login(bob, BOB);
   await admin.context().close();

@@ -37,7 +37,7 @@ test('streams a reply that grows over many frames and matches the saved message'
   // Same conversation freshly loaded (history, no streaming) shows exactly the same text.
   await page.reload();
   await waitForDone(page);
-  expect(await shownText(page)).toBe(shown);
+  await expect.poll(() => shownText(page)).toBe(shown);
   expect(warnings.filter((w) => w.includes('differs from saved'))).toEqual([]);
   // Nothing was blocked by the Content-Security-Policy, no other console errors.
   expect(errors).toEqual([]);
@@ -73,6 +73,8 @@ test('refresh mid-stream re-attaches and continues without duplicated or missing
   expect(warnings.filter((w) => w.includes('differs from saved'))).toEqual([]);
 });
 
+// Texts are polled after a switch or reload: the message element (and its status) can be in
+// the page a frame before its Markdown is.
 test('Stop saves exactly the text that was shown', async ({ page }) => {
   await openApp(page);
   await sendPrompt(page, PROMPT);
@@ -88,7 +90,7 @@ test('Stop saves exactly the text that was shown', async ({ page }) => {
   expect(saved.content.length).toBeGreaterThan(0);
   await page.reload();
   await expect(lastAssistant(page)).toHaveAttribute('data-status', 'cancelled');
-  expect(await shownText(page)).toBe(shown);
+  await expect.poll(() => shownText(page)).toBe(shown);
   await expect(page.getByRole('textbox', { name: 'Message' })).toBeFocused({ timeout: 1 }).catch(() => {});
 });
 
@@ -112,7 +114,7 @@ test('regenerate and edit create siblings, and navigation switches between them'
   await lastAssistant(page).getByRole('button', { name: 'Previous version' }).click();
   await expect(lastAssistant(page).locator('.sibling-count')).toHaveText('1/2');
   await expect(lastAssistant(page)).toHaveAttribute('data-id', firstId!);
-  expect(await shownText(page)).toBe(first);
+  await expect.poll(() => shownText(page)).toBe(first);
   // The choice is saved on the server (current_leaf_id): wait for that request to finish,
   // since a reload cancels requests still in flight.
   expect((await branchSaved).ok()).toBe(true);
@@ -269,6 +271,6 @@ test('network loss: shows reconnecting, then the text continues without gaps', a
   const shown = await shownText(page);
   await page.reload();
   await waitForDone(page);
-  expect(await shownText(page)).toBe(shown);
+  await expect.poll(() => shownText(page)).toBe(shown);
   expect(warnings.filter((w) => w.includes('differs from saved'))).toEqual([]);
 });
