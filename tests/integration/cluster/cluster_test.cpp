@@ -2,8 +2,12 @@
 // instance, resumes across instances, cancel forwarding, a dead owner, a Redis restart.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <future>
+#include <optional>
+#include <random>
 #include <thread>
 
 #include "integration/api/api_client.hpp"
@@ -25,13 +29,31 @@ class ClusterTest : public ::testing::Test {
     if (!server_supports_redis()) {
       GTEST_SKIP() << cluster_server_binary() << " has no --redis option";
     }
-    pg_ = pg;
-    cluster_ = std::make_unique<Cluster>(pg);
+    // A schema of its own: other suites may use the same database at the same time.
+    base_url_ = pg;
+    schema_ =
+        "cluster_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}());
+    ASSERT_TRUE(psql(base_url_, "CREATE SCHEMA " + schema_)) << "cannot create a schema";
+    pg_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") +
+          "options=-csearch_path%3D" + schema_;
+    cluster_ = std::make_unique<Cluster>(pg_);
   }
   void TearDown() override {
     if (HasFailure() && cluster_) {
       for (int i = 0; i < 3; ++i) std::cerr << "--- instance " << i << "\n" << cluster_->log(i);
     }
+    cluster_.reset();
+    if (!schema_.empty()) psql(base_url_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+  }
+
+  // Runs one statement; the first line of its output (nullopt on failure).
+  static std::optional<std::string> psql(const std::string& url, const std::string& sql) {
+    TempDir d;
+    Process p({"/usr/bin/psql", url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql}, d.path() / "psql.log");
+    auto status = p.wait_exit(20s);
+    if (!status || *status != 0) return std::nullopt;
+    auto out = p.log();
+    return out.substr(0, out.find('\n'));
   }
 
   Api api(int i) const { return Api{cluster_->port(i)}; }
@@ -73,7 +95,7 @@ class ClusterTest : public ::testing::Test {
   }
   int readyz(int i) const { return http_request(cluster_->port(i), "GET", "/readyz").status; }
 
-  std::string pg_;
+  std::string base_url_, schema_, pg_;
   std::unique_ptr<Cluster> cluster_;
 };
 
