@@ -89,6 +89,61 @@ TEST_F(LogTest, WakersAndWatchers) {
   EXPECT_TRUE(g_->unwatched_since());
 }
 
+TEST_F(LogTest, ObserversAreWokenButDoNotCountAsWatchers) {
+  int seen = 0;
+  auto observer = g_->subscribe([&seen] { ++seen; }, false);
+  EXPECT_EQ(g_->subscriber_count(), 0u);
+  EXPECT_TRUE(g_->unwatched_since());  // an observer does not keep it watched
+  auto watcher = g_->subscribe([] {});
+  EXPECT_EQ(g_->subscriber_count(), 1u);
+  EXPECT_FALSE(g_->unwatched_since());
+  g_->append("a");
+  EXPECT_EQ(seen, 1);
+  g_->unsubscribe(watcher);
+  EXPECT_TRUE(g_->unwatched_since());
+  EXPECT_EQ(g_->subscriber_count(), 0u);
+  g_->append("b");
+  EXPECT_EQ(seen, 2);
+  g_->unsubscribe(observer);
+  g_->append("c");
+  EXPECT_EQ(seen, 2);
+}
+
+TEST_F(LogTest, ReadDeltasGivesEachDeltaAndMovesTheCursor) {
+  g_->append("héllo");
+  g_->append(" ");
+  g_->append("wörld");
+  std::uint64_t cursor = 0;
+  std::vector<std::string> out;
+  g_->read_deltas(cursor, out, 2);
+  EXPECT_EQ(cursor, 2u);
+  EXPECT_EQ(out, (std::vector<std::string>{"héllo", " "}));
+  g_->read_deltas(cursor, out, 100);
+  EXPECT_EQ(cursor, 3u);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2], "wörld");
+  g_->read_deltas(cursor, out, 100);
+  EXPECT_EQ(out.size(), 3u);
+}
+
+TEST_F(LogTest, InterruptedWithACodeAndRetryableAreErrorEvents) {
+  Outcome lost;
+  lost.status = store::MessageStatus::interrupted;
+  lost.error_code = "owner_lost";
+  lost.error_message = "gone";
+  lost.last_seq = 7;
+  auto frame = terminal_frame(lost);
+  EXPECT_EQ(frame.rfind("event: error\n", 0), 0u) << frame;
+  EXPECT_NE(frame.find("\"status\":\"interrupted\",\"last_seq\":7"), std::string::npos);
+  EXPECT_NE(frame.find("\"code\":\"owner_lost\""), std::string::npos);
+  EXPECT_EQ(frame.find("retryable"), std::string::npos);
+  Outcome plain;  // a shutdown's interrupted answer stays a done event
+  plain.status = store::MessageStatus::interrupted;
+  EXPECT_EQ(terminal_frame(plain).rfind("event: done\n", 0), 0u);
+  lost.retryable = true;
+  EXPECT_NE(terminal_frame(lost).find("\"retryable\":true"), std::string::npos);
+}
+
 store::Message msg(store::Role role, std::string content) {
   store::Message m;
   m.role = role;
