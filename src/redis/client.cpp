@@ -165,7 +165,8 @@ asio::awaitable<bool> Client::State::connect_once() {
   start_writer();
   connected.store(true);
   connects.fetch_add(1);
-  logger->info("redis: connected to {}:{}", config.host, config.port);
+  logger->log(config.log_connects ? spdlog::level::info : spdlog::level::debug,
+              "redis: connected to {}:{}", config.host, config.port);
   if (on_connect) on_connect();
   co_return true;
 }
@@ -175,8 +176,10 @@ asio::awaitable<void> Client::State::read_loop() {
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(read_buffer),
                                                    asio::as_tuple(asio::use_awaitable));
     if (ec) {
-      if (!stopped)
-        logger->warn("redis: connection to {}:{} lost: {}", config.host, config.port, ec.message());
+      if (!stopped) {
+        logger->log(config.log_connects ? spdlog::level::warn : spdlog::level::debug,
+                    "redis: connection to {}:{} lost: {}", config.host, config.port, ec.message());
+      }
       co_return;
     }
     if (!reader.feed(read_buffer.data(), n)) co_return;

@@ -45,6 +45,7 @@ struct Config {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{2000};
+  bool log_connects = true;  // false: connects and losses are logged at debug level only
 };
 
 // redis://[[user]:password@]host[:port][/db]. nullopt when malformed.

@@ -274,8 +274,9 @@ asio::awaitable<std::shared_ptr<Generation>> RedisCluster::attach(store::Message
     }
     g = std::make_shared<Generation>(message.id, message.conversation_id, user_id,
                                      asio::make_strand(state_->executor));
-    connection =
-        std::make_shared<redis::Client>(state_->executor, state_->redis_config, state_->logger);
+    auto config = state_->redis_config;
+    config.log_connects = false;  // one per followed answer: too many for the info log
+    connection = std::make_shared<redis::Client>(state_->executor, config, state_->logger);
     state_->followers[message.id] = Follower{g, connection};
   }
   connection->start();
