@@ -81,7 +81,8 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   asio::awaitable<bool> connect_once();
   asio::awaitable<void> read_loop();
   void deliver(Reply reply);
-  void submit(std::string bytes, std::size_t n, Waiter w);
+  void submit(std::string bytes, std::size_t n, Waiter w,
+              std::optional<std::uint64_t> connection = std::nullopt);
   void on_lost(error_code why);
   void start_writer();
 };
@@ -212,9 +213,14 @@ void Client::State::deliver(Reply reply) {
   if (push) push(std::move(reply));
 }
 
-void Client::State::submit(std::string bytes, std::size_t n, Waiter w) {
+void Client::State::submit(std::string bytes, std::size_t n, Waiter w,
+                           std::optional<std::uint64_t> connection) {
   if (!connected.load() || stopped) {
     complete(std::move(w), asio::error::not_connected, {});
+    return;
+  }
+  if (connection && *connection != connects.load()) {
+    complete(std::move(w), asio::error::try_again, {});
     return;
   }
   commands.fetch_add(n, std::memory_order_relaxed);
@@ -289,16 +295,16 @@ namespace {
 
 template <class Token>
 auto async_submit(std::shared_ptr<Client::State> s, std::string bytes, std::size_t n,
-                  Token&& token) {
+                  std::optional<std::uint64_t> connection, Token&& token) {
   return asio::async_initiate<Token, void(error_code, std::vector<Reply>)>(
-      [s](auto handler, std::string b, std::size_t count) {
+      [s](auto handler, std::string b, std::size_t count, std::optional<std::uint64_t> conn) {
         asio::any_io_executor ex = asio::get_associated_executor(handler, s->strand);
         Waiter w{Handler(std::move(handler)), std::move(ex)};
-        asio::dispatch(s->strand, [s, w = std::move(w), b = std::move(b), count]() mutable {
-          s->submit(std::move(b), count, std::move(w));
+        asio::dispatch(s->strand, [s, w = std::move(w), b = std::move(b), count, conn]() mutable {
+          s->submit(std::move(b), count, std::move(w), conn);
         });
       },
-      token, std::move(bytes), n);
+      token, std::move(bytes), n, connection);
 }
 
 }  // namespace
@@ -306,18 +312,18 @@ auto async_submit(std::shared_ptr<Client::State> s, std::string bytes, std::size
 asio::awaitable<Result<Reply>> Client::command(std::vector<std::string> args) {
   std::string bytes;
   append_command(bytes, args);
-  auto [ec, replies] =
-      co_await async_submit(state_, std::move(bytes), 1, asio::as_tuple(asio::use_awaitable));
+  auto [ec, replies] = co_await async_submit(state_, std::move(bytes), 1, std::nullopt,
+                                             asio::as_tuple(asio::use_awaitable));
   if (ec) co_return ec;
   co_return std::move(replies.front());
 }
 
 asio::awaitable<Result<std::vector<Reply>>> Client::pipeline(
-    std::vector<std::vector<std::string>> commands) {
+    std::vector<std::vector<std::string>> commands, std::optional<std::uint64_t> connection) {
   if (commands.empty()) co_return std::vector<Reply>{};
   std::string bytes;
   for (const auto& c : commands) append_command(bytes, c);
-  auto [ec, replies] = co_await async_submit(state_, std::move(bytes), commands.size(),
+  auto [ec, replies] = co_await async_submit(state_, std::move(bytes), commands.size(), connection,
                                              asio::as_tuple(asio::use_awaitable));
   if (ec) co_return ec;
   co_return std::move(replies);
@@ -329,6 +335,10 @@ void Client::send(std::vector<std::string> args) {
   asio::dispatch(state_->strand, [s = state_, b = std::move(bytes)]() mutable {
     s->submit(std::move(b), 1, Waiter{});
   });
+}
+
+std::uint64_t Client::connection() const noexcept {
+  return state_->connects.load();
 }
 
 ClientStats Client::stats() const {

@@ -95,8 +95,14 @@ class Client {
 
   boost::asio::awaitable<Result<Reply>> command(std::vector<std::string> args);
   // All commands in one write; the replies in order (a command's error is an error Reply).
+  // With `connection`: only on that connection (see connection()); on any other it fails
+  // with asio::error::try_again without sending anything.
   boost::asio::awaitable<Result<std::vector<Reply>>> pipeline(
-      std::vector<std::vector<std::string>> commands);
+      std::vector<std::vector<std::string>> commands,
+      std::optional<std::uint64_t> connection = std::nullopt);
+  // Which connection this is: a number that changes with every (re)connect. Whoever needs to
+  // know whether the server may have lost data in between (a restart) compares it.
+  std::uint64_t connection() const noexcept;
   // Push mode: sends without waiting for anything.
   void send(std::vector<std::string> args);
 

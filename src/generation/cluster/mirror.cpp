@@ -24,17 +24,21 @@ void Mirror::wake() {
 }
 
 void Mirror::resync() {
-  asio::post(strand, [self = shared_from_this()] {
-    self->mirrored = 0;  // entries already there are refused as duplicates: harmless
-    self->registered = false;
-  });
-  wake();
+  wake();  // the flush sees the new connection and starts over
 }
 
 asio::awaitable<void> mirror_flush(std::shared_ptr<Mirror> m) {
   for (;;) {
     auto s = m->state.lock();
     if (!s) break;
+    // A new connection: Redis may have restarted empty. Write everything again (entries that
+    // are still there are refused as duplicates: harmless).
+    const auto connection = s->commands.connection();
+    if (connection != m->connection) {
+      m->connection = connection;
+      m->mirrored = 0;
+      m->registered = false;
+    }
     const auto& mid = m->g->message_id();
     const auto key = s->stream_key(mid);
     // The outcome first: once it is set no delta can follow, so all of them are read below.
@@ -63,8 +67,9 @@ asio::awaitable<void> mirror_flush(std::shared_ptr<Mirror> m) {
     if (!texts.empty() || end) commands.push_back(redis::args("PEXPIRE", key, s->grace_ms()));
     if (commands.empty()) break;
 
-    auto replies = co_await s->commands.pipeline(std::move(commands));
-    if (!replies) break;  // Redis is away: State::on_reconnected() resyncs every mirror
+    auto replies = co_await s->commands.pipeline(std::move(commands), connection);
+    if (!replies && replies.error() == asio::error::try_again) continue;  // reconnected since
+    if (!replies) break;  // Redis is away: State::on_reconnected() wakes every mirror
     s->mirror_flushes.fetch_add(1, std::memory_order_relaxed);
     s->mirrored_deltas.fetch_add(cursor - m->mirrored, std::memory_order_relaxed);
     m->registered = true;

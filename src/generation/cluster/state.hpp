@@ -33,13 +33,14 @@ struct Mirror : std::enable_shared_from_this<Mirror> {
   boost::asio::any_io_executor strand;
   std::uint64_t token = 0;
   // Strand only.
-  std::uint64_t mirrored = 0;  // deltas written to the stream
-  bool registered = false;     // in the generations hash
+  std::uint64_t connection = 0;  // the Redis connection `mirrored` was written through
+  std::uint64_t mirrored = 0;    // deltas written to the stream
+  bool registered = false;       // in the generations hash
   bool flushing = false;
   bool ended = false;
 
   void wake();    // any thread
-  void resync();  // any thread: Redis came back, write everything again
+  void resync();  // any thread: Redis came back (maybe empty): write everything again
 };
 
 struct Follower {

@@ -163,6 +163,8 @@ TEST_F(RedisClientTest, FailsWhileDownAndReconnectsWhenTheServerReturns) {
   client.start();
   ASSERT_TRUE(wait_connected(loop_, client));
   ASSERT_TRUE(loop_.run(client.command({"SET", "k", "v"})));
+  const auto first = client.connection();
+  ASSERT_TRUE(loop_.run(client.pipeline({{"PING"}}, first)));
   server_.kill();
   // Bounded: the loss is noticed by the read loop.
   bool failed = false;
@@ -178,6 +180,13 @@ TEST_F(RedisClientTest, FailsWhileDownAndReconnectsWhenTheServerReturns) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->text().value_or(""), "PONG");
   EXPECT_GE(client.stats().connects, 2u);
+  // Pipelines bound to the old connection are refused: the server may have lost data.
+  EXPECT_NE(client.connection(), first);
+  auto stale = loop_.run(client.pipeline({{"SET", "k", "v2"}}, first));
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error(), asio::error::try_again);
+  auto current = loop_.run(client.pipeline({{"PING"}}, client.connection()));
+  ASSERT_TRUE(current);
 }
 
 TEST_F(RedisClientTest, NotConnectedFailsAtOnce) {
