@@ -67,7 +67,9 @@ void GenerationHub::State::sweep() {
         it = live.erase(it);
         continue;
       }
-      if (!finished_at && settings.cancel_unwatched_after) {
+      // With several instances its watchers may be on other instances, which this one cannot
+      // see: never cancelled for being unwatched there (docs/cluster.md).
+      if (!finished_at && settings.cancel_unwatched_after && !cluster) {
         auto since = g->unwatched_since();
         if (since && now - *since >= *settings.cancel_unwatched_after) to_cancel.push_back(g);
       }
