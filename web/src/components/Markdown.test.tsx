@@ -19,7 +19,8 @@ describe('Markdown block memoization', () => {
     const count = (s: string) => rendered.filter((r) => r === s).length;
     expect(count('First paragraph.\n\n')).toBe(1);
     expect(count('Second **bold** one.\n\n')).toBe(1);
-    expect(count('```js\nconst x = 1;\n```\n\n')).toBe(1);
+    // A finished plain code block is never parsed (it keeps the element it grew in).
+    expect(count('```js\nconst x = 1;\n```\n\n')).toBe(0);
     // The tail renders once per update (bounded by the tail, not the message).
     expect(rendered.filter((r) => r.startsWith('Tail')).length).toBeGreaterThan(10);
   });
@@ -33,12 +34,13 @@ describe('Markdown block memoization', () => {
     expect(rendered).toEqual(['Some **bol']);
   });
 
-  it('renders a code block that is still streaming without parsing it, and parses it once closed', () => {
+  it('renders a code block without parsing it, while it streams and once it is closed, in the same element', () => {
     rendered.length = 0;
     const text = 'Intro.\n\n```ts\nconst a = 1;\nconst b = `x`;\n```\n\nAfter.';
     const fenceOpen = text.indexOf('```ts');
     const fenceClosed = text.indexOf('```\n\nAfter') + 3;
     const { rerender, container } = render(<Markdown text={text.slice(0, fenceOpen + 6)} streaming />);
+    const element = container.querySelector('.code-block');
     for (let i = fenceOpen + 7; i < fenceClosed; i++) {
       rerender(<Markdown text={text.slice(0, i)} streaming />);
       const code = container.querySelector('.code-block pre code');
@@ -48,7 +50,15 @@ describe('Markdown block memoization', () => {
     // No parse of the growing block at all while its fence was open.
     expect(rendered.filter((r) => r.startsWith('```'))).toEqual([]);
     for (let i = fenceClosed; i <= text.length; i++) rerender(<Markdown text={text.slice(0, i)} streaming />);
-    // Once closed, it is parsed as a finished block (once) and never again.
-    expect(rendered.filter((r) => r === '```ts\nconst a = 1;\nconst b = `x`;\n```\n\n').length).toBe(1);
+    rerender(<Markdown text={text} streaming={false} />);
+    // Once closed it is a finished block: still not parsed, the same element (not mounted
+    // again), fully highlighted, and the text after it is parsed as usual.
+    expect(rendered.filter((r) => r.includes('```'))).toEqual([]);
+    expect(container.querySelector('.code-block')).toBe(element);
+    const code = container.querySelector('.code-block pre code');
+    expect(code?.textContent).toBe('const a = 1;\nconst b = `x`;\n');
+    expect(code?.className).toBe('language-ts hljs');
+    expect(code?.querySelector('.hljs-keyword')).not.toBeNull();
+    expect(rendered).toContain('After.');
   });
 });

@@ -7,8 +7,8 @@ import remarkGfm from 'remark-gfm';
 import { BlockSplitter, splitBlocks } from '../lib/blocks';
 import { warmUpWhenIdle } from '../lib/warmup';
 import { closeTail, openFence } from '../lib/closeTail';
-import { highlightGrowingParts, rehypeSharedHighlight } from '../lib/highlight';
-import { growingFence, type GrowingCode } from '../lib/growingCode';
+import { highlightChildren, highlightGrowingParts, rehypeSharedHighlight } from '../lib/highlight';
+import { closedFence, growingFence, type GrowingCode } from '../lib/growingCode';
 
 interface HastNode {
   type: string;
@@ -100,9 +100,13 @@ function toReact(nodes: readonly HastNode[]): ReactNode[] {
  * Markdown parse, the complete lines highlighted incrementally, the last line plain.
  * Same DOM as the parsed block (so nothing jumps when the fence closes).
  */
-function GrowingCodeBlock({ lang, code }: { lang: string; code: string }) {
+function GrowingCodeBlock({ lang, code, done = false }: { lang: string; code: string; done?: boolean }) {
   const key = lang.toLowerCase();
-  const hl = key ? highlightGrowingParts(key, code) : null;
+  let hl: { prefix: readonly unknown[]; rest: string } | null = null;
+  if (key && done) {
+    const all = highlightChildren(key, code);
+    hl = all ? { prefix: all, rest: '' } : null;
+  } else if (key) hl = highlightGrowingParts(key, code);
   // The highlighted prefix is one array per highlight run: its React nodes are reused.
   const body: ReactNode = hl ? [...toReact(hl.prefix as HastNode[]), hl.rest] : code;
   return (
@@ -192,6 +196,9 @@ if (import.meta.env.MODE !== 'test') warmUpWhenIdle((sample) => splitBlocks(samp
 /** One rendered Markdown block. Memoized: it re-renders only when its text changes. */
 export const MarkdownBlock = memo(function MarkdownBlock({ text, growingCode = false, code = null }: { text: string; growingCode?: boolean; code?: GrowingCode | null }) {
   if (code) return <GrowingCodeBlock lang={code.lang} code={code.code} />;
+  // A finished plain code block keeps the component (and DOM) it had while growing.
+  const closed = growingCode ? null : closedFence(text);
+  if (closed) return <GrowingCodeBlock lang={closed.lang} code={closed.code} done />;
   return renderBlock(text, growingCode);
 });
 
@@ -242,7 +249,8 @@ export function Markdown({ text, streaming }: { text: string; streaming: boolean
   const chunkCache = useRef<(readonly string[])[]>([]);
   const chunks = useMemo(() => (chunkCache.current = toChunks(chunkCache.current, finished)), [finished]);
   const code = streaming ? growingFence(tail) : null;
-  const tailText = code ? tail : streaming ? closeTail(tail) : tail;
+  // A code block (growing, or closed but not yet followed by a blank line) is not closed up.
+  const tailText = code || !streaming || closedFence(tail) ? tail : closeTail(tail);
   const growingCode = code !== null || (streaming && openFence(tail) !== null);
   const hasTail = tailText.trim() !== '';
   const tailChunk = Math.floor(finished.length / CHUNK);

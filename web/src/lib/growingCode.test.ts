@@ -53,3 +53,17 @@ describe('highlighting of the growing code block', () => {
     expect(text).not.toContain('const b');
   });
 });
+
+describe('closedFence', () => {
+  it('recognises a finished block that is exactly one fenced code block', async () => {
+    const { closedFence } = await import('./growingCode');
+    expect(closedFence('```ts\nconst a = 1;\n```\n\n')).toEqual({ lang: 'ts', code: 'const a = 1;\n' });
+    expect(closedFence('~~~~\nx\n~~~~~  \n')).toEqual({ lang: '', code: 'x\n' });
+    expect(closedFence('```\n```\n')).toEqual({ lang: '', code: '' });
+    expect(closedFence('```ts\na\n```\ntext after\n\n')).toBeNull();
+    expect(closedFence('```ts\na\n```\n```\n')).toBeNull(); // the second fence opens a new block
+    expect(closedFence('````ts\na\n```\n')).toBeNull(); // too short to close
+    expect(closedFence('```ts\na\n~~~\n')).toBeNull();
+    expect(closedFence('- item\n```\n')).toBeNull();
+  });
+});

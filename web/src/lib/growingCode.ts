@@ -35,3 +35,20 @@ export function growingFence(tail: string): GrowingCode | null {
   const code = content === '' ? '' : `${content}\n`;
   return { lang: info.split(/\s+/)[0] ?? '', code };
 }
+
+/**
+ * When `block` (one finished top-level block) is exactly one fenced code block (opening
+ * fence at column 0, closed by a fence line at column 0, nothing after it but blank
+ * lines), returns its language and code; otherwise null. Lets a code block that finishes
+ * keep the element it had while it grew (no parse, no new DOM).
+ */
+export function closedFence(block: string): GrowingCode | null {
+  const body = block.replace(/\n+$/, '');
+  const nl = body.lastIndexOf('\n');
+  if (nl < 0) return null;
+  const close = body.slice(nl + 1).replace(/[ \t]+$/, '');
+  const open = /^(`{3,}|~{3,})/.exec(body);
+  if (!open || !/^(`{3,}|~{3,})$/.test(close) || close[0] !== open[1][0] || close.length < open[1].length) return null;
+  // Everything before the closing line must still be inside the fence.
+  return growingFence(body.slice(0, nl + 1));
+}
