@@ -99,12 +99,15 @@ asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, ht
                                          std::shared_ptr<HistoryCapture> history,
                                          std::shared_ptr<auth::GenerationTicket> ticket) {
   CompletionBuilder builder(std::move(identity), ctx->config.reasoning_content);
-  co_await resolved.provider->stream_chat(std::move(parsed.request),
-                                          [&builder, history, ticket](providers::Event&& event) {
-                                            if (history) history->add(event);
-                                            if (ticket) account(*ticket, event);
-                                            builder.add(std::move(event));
-                                          });
+  // The sink is a named std::function moved into the call: GCC 12 destroys a lambda
+  // temporary converted inside a co_await expression twice (its captured history pointer was
+  // released one time too many: heap-use-after-free under ASan).
+  providers::EventSink sink = [&builder, history, ticket](providers::Event&& event) {
+    if (history) history->add(event);
+    if (ticket) account(*ticket, event);
+    builder.add(std::move(event));
+  };
+  co_await resolved.provider->stream_chat(std::move(parsed.request), std::move(sink));
   if (!builder.finished()) {
     providers::StreamError missing;
     missing.kind = providers::ErrorKind::protocol;
@@ -128,10 +131,14 @@ asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http
                                        std::shared_ptr<auth::GenerationTicket> ticket) {
   StreamRelay::Observer observer;
   if (history || ticket) {
-    // The relay keeps the observer (and so the ticket) until the exchange is over.
-    observer = [history, ticket](const providers::Event& event) {
-      if (history) history->add(event);
-      if (ticket) account(*ticket, event);
+    // The relay keeps the observer (and so the ticket) until the exchange is over. Captured
+    // from locals (see complete()).
+    std::shared_ptr<HistoryCapture> sink_history = history;
+    std::shared_ptr<auth::GenerationTicket> sink_ticket = ticket;
+    observer = [h = std::move(sink_history),
+                t = std::move(sink_ticket)](const providers::Event& event) {
+      if (h) h->add(event);
+      if (t) account(*t, event);
     };
   }
   asio::any_io_executor base = ctx->executor;
