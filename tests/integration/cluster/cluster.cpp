@@ -139,6 +139,32 @@ void Cluster::kill(int i) {
   auto& in = instances_.at(static_cast<std::size_t>(i));
   in.process->signal(SIGKILL);
   in.process->wait_exit(10s);
+  in.killed = true;
+}
+
+std::vector<std::string> Cluster::stop_instances() {
+  std::vector<std::string> problems;
+  for (auto& in : instances_) {
+    if (!in.process || in.killed) continue;
+    in.process->signal(SIGTERM);
+    auto status = in.process->wait_exit(30s);
+    if (!status) {
+      in.process->signal(SIGKILL);
+      in.process->wait_exit(10s);
+    }
+    auto log = in.process->log();
+    if (!status || *status != 0) {
+      problems.push_back("instance " + in.name + " exited with " +
+                         (status ? std::to_string(*status) : std::string("a timeout")));
+    }
+    if (log.find("AddressSanitizer") != std::string::npos ||
+        log.find("runtime error:") != std::string::npos ||
+        log.find("LeakSanitizer") != std::string::npos) {
+      problems.push_back("instance " + in.name + " has a sanitizer report:\n" + log);
+    }
+    in.killed = true;  // stopped and checked
+  }
+  return problems;
 }
 
 }  // namespace chatstream::testing

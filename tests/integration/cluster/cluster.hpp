@@ -31,12 +31,16 @@ class Cluster {
   std::string log(int i) const;
   // SIGKILL, no clean-up of any kind.
   void kill(int i);
+  // Stops every instance with SIGTERM; returns what went wrong (an exit status other than 0,
+  // a sanitizer report in a log), empty when nothing did. Killed instances are not checked.
+  std::vector<std::string> stop_instances();
 
  private:
   struct Instance {
     std::string name;
     std::unique_ptr<Process> process;
     unsigned short port = 0;
+    bool killed = false;
   };
   void start_instance(int i);
   void start_nginx();

@@ -42,6 +42,9 @@ class ClusterTest : public ::testing::Test {
     if (HasFailure() && cluster_) {
       for (int i = 0; i < 3; ++i) std::cerr << "--- instance " << i << "\n" << cluster_->log(i);
     }
+    if (cluster_) {
+      for (const auto& problem : cluster_->stop_instances()) ADD_FAILURE() << problem;
+    }
     cluster_.reset();
     if (!schema_.empty()) psql(base_url_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
   }
