@@ -51,4 +51,14 @@ describe('FrameCadence', () => {
     expect(rendered).toBeGreaterThanOrEqual(4);
     expect(rendered).toBeLessThanOrEqual(5);
   });
+
+  it('with a minimum interval renders about that often: every 2nd frame at 60 Hz, every 4th at 120 Hz', () => {
+    const c60 = new FrameCadence({ minIntervalMs: 30 });
+    expect(frames(c60, 120, 1000 / 60).rendered).toBe(60);
+    const c120 = new FrameCadence({ minIntervalMs: 30 });
+    expect(frames(c120, 240, 1000 / 120).rendered).toBe(60);
+    // Late frames (25 ms apart) still render at most every 2nd frame.
+    const slow = new FrameCadence({ minIntervalMs: 30, window: 1000 });
+    expect(frames(slow, 100, 25).rendered).toBe(50);
+  });
 });

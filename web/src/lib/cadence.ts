@@ -13,6 +13,11 @@ export interface CadenceOptions {
   window?: number;
   /** Frames are "late" when their mean interval exceeds the display's by this factor (default 1.2). */
   slowRatio?: number;
+  /**
+   * Render at most about this often (ms; default 0 = every frame). A little jitter is
+   * allowed, so 30 renders every 2nd frame at 60 Hz and every 4th at 120 Hz.
+   */
+  minIntervalMs?: number;
 }
 
 const VSYNC_60HZ = 1000 / 60;
@@ -27,11 +32,14 @@ export class FrameCadence {
   private readonly maxEvery: number;
   private readonly window: number;
   private readonly slowRatio: number;
+  private readonly minIntervalMs: number;
+  private lastRender = -Infinity;
 
   constructor(opts: CadenceOptions = {}) {
     this.maxEvery = opts.maxEvery ?? 3;
     this.window = opts.window ?? 20;
     this.slowRatio = opts.slowRatio ?? 1.2;
+    this.minIntervalMs = opts.minIntervalMs ?? 0;
   }
 
   /** Render every this many frames. */
@@ -58,6 +66,8 @@ export class FrameCadence {
     }
     this.last = t;
     this.count++;
-    return this.count % this.every === 0;
+    if (this.count % this.every !== 0 || t - this.lastRender < this.minIntervalMs - 3) return false;
+    this.lastRender = t;
+    return true;
   }
 }

@@ -101,7 +101,8 @@ describe('LiveStream with fake timers (real requestAnimationFrame loop)', () => 
       await vi.advanceTimersByTimeAsync(320);
       expect(s.getSnapshot().text).toBe(text);
       expect(s.getSnapshot().revealed).toBe(true);
-      expect(new Set(lengths).size).toBeGreaterThan(8);
+      // Rendered about 30 times a second (RENDER_INTERVAL_MS): several steps, not a jump.
+      expect(new Set(lengths).size).toBeGreaterThan(4);
     } finally {
       vi.useRealTimers();
     }

@@ -6,6 +6,9 @@ import { FrameCadence } from './cadence';
 import { RevealPacer } from './pacer';
 import { SseClient, type DoneEvent, type ErrorEvent, type StreamState } from './sse';
 
+/** Minimum time between two renders of a streaming message (ms). */
+export const RENDER_INTERVAL_MS = 30;
+
 export interface StreamSnapshot {
   text: string; // revealed text
   state: StreamState;
@@ -33,7 +36,9 @@ export function prefersReducedMotion(): boolean {
 
 export class LiveStream {
   readonly pacer: RevealPacer;
-  private cadence = new FrameCadence();
+  // About 30 renders per second: the reveal stays even (the pacer advances by the time
+  // that passed) and the main thread has room for everything else between renders.
+  private cadence = new FrameCadence({ minIntervalMs: RENDER_INTERVAL_MS });
   private sse: SseClient;
   private listeners = new Set<() => void>();
   private snap: StreamSnapshot;
