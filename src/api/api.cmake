@@ -1,7 +1,3 @@
-# Accounts (src/auth) until src/CMakeLists.txt lists it among the parts.
-if(NOT TARGET chatstream_auth)
-  add_subdirectory(${PROJECT_SOURCE_DIR}/src/auth ${PROJECT_BINARY_DIR}/src/auth)
-endif()
 chatstream_add_library(chatstream_api
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/auth/admin.cpp

@@ -5,6 +5,7 @@
 #include "api/auth/handlers.hpp"
 #include "api/handlers.hpp"
 #include "api/json.hpp"
+#include "generation/hub.hpp"
 #include "http/error.hpp"
 #include "providers/registry.hpp"
 #include "store/store.hpp"
@@ -29,9 +30,14 @@ Reply list_models(ApiContext* ctx, [[maybe_unused]] http::Request req) {
 Reply readiness(ApiContext* ctx, [[maybe_unused]] http::Request req) {
   // Awaited outside the `if`: GCC 12 miscompiles a co_await in an if condition here (the
   // frame's copy of `ctx` is read from the wrong place).
-  const bool ready = co_await ctx->store.ping();
-  if (ready) co_return json_response(200, json::object{{"status", "ready"}});
-  co_return http::json_error(503, "store_unavailable", "The history database does not answer.");
+  const bool database = co_await ctx->store.ping();
+  const bool redis = ctx->hub.ready();  // always true for a single instance (no Redis)
+  json::object body{{"status", database && redis ? "ready" : "unavailable"},
+                    {"database", database},
+                    {"redis", redis}};
+  auto response = json_response(database && redis ? 200 : 503, std::move(body));
+  response.set_header("Cache-Control", "no-store");
+  co_return response;
 }
 
 void add_routes(http::Router& router, ApiContext& ctx) {

@@ -23,6 +23,7 @@
 #include "app/debug_stream.hpp"
 #include "app/logging.hpp"
 #include "auth/service.hpp"
+#include "generation/cluster/cluster.hpp"
 #include "generation/hub.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
@@ -165,16 +166,25 @@ int run(Config config) {
   std::unique_ptr<store::Store> store;
   try {
     store = store::open_store(store_config);
-    asio::io_context startup;  // before serving: run the recovery to completion
-    auto pending = asio::co_spawn(startup, store->mark_interrupted_streaming(), asio::use_future);
-    startup.run();
-    auto recovered = pending.get();
-    if (recovered > 0) {
-      logger->warn("{} answers were cut off by a previous stop; marked interrupted", recovered);
-    }
   } catch (const std::exception& e) {
     logger->error("cannot open the history database: {}", e.what());  // the URL may hold a password
     return 1;
+  }
+  // With several instances a streaming message may belong to another live instance: dead
+  // owners are found through their Redis lease instead (generation/cluster/).
+  if (config.cluster.redis.empty()) {
+    try {
+      asio::io_context startup;  // before serving: run the recovery to completion
+      auto pending = asio::co_spawn(startup, store->mark_interrupted_streaming(), asio::use_future);
+      startup.run();
+      auto recovered = pending.get();
+      if (recovered > 0) {
+        logger->warn("{} answers were cut off by a previous stop; marked interrupted", recovered);
+      }
+    } catch (const std::exception& e) {
+      logger->error("cannot read the history database: {}", e.what());
+      return 1;
+    }
   }
 
   // Accounts: mode, sessions, per-user limits.
@@ -216,6 +226,23 @@ int run(Config config) {
   hub_settings.max_concurrent = config.generation.max_concurrent;
   generation::GenerationHub hub(ioc.get_executor(), *store, hub_settings, logger);
   hub.start_sweeper();
+  if (!config.cluster.redis.empty()) {
+    generation::ClusterSettings cluster_settings;
+    cluster_settings.redis_url = config.cluster.redis;
+    cluster_settings.instance_id = config.cluster.instance_id;
+    cluster_settings.lease_ttl = config.cluster.lease_ttl;
+    cluster_settings.log_grace = config.generation.log_grace;
+    std::shared_ptr<generation::RedisCluster> cluster;
+    try {
+      cluster = std::make_shared<generation::RedisCluster>(ioc.get_executor(), *store, hub,
+                                                           cluster_settings, logger);
+    } catch (const std::invalid_argument& e) {
+      logger->error("--redis: {}", e.what());
+      return 2;
+    }
+    cluster->start();
+    hub.set_cluster(cluster);
+  }
 
   http::Metrics metrics;
   metrics.add_callback("chatstream_generations_running", "gauge", "Generations running.",

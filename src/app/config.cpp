@@ -203,6 +203,14 @@ void add_options(Binder& b, Config& c) {
          "Save /v1 chat completions as conversations (shown in the web app)");
   b.flag("debug-endpoints", c.debug_endpoints,
          "Serve GET /api/debug/stream, a synthetic event stream for checking proxies");
+  b.option("redis", c.cluster.redis,
+           "Redis URL (redis://host:port[/db]) shared by several instances for live streams, "
+           "cancels and ownership (empty: a single instance)");
+  b.option("instance-id", c.cluster.instance_id,
+           "This instance's name among several (default: a random one per start)");
+  b.duration("lease-ttl", c.cluster.lease_ttl,
+             "An instance not heard from for this long is taken as dead: its running answers "
+             "are saved as interrupted");
   auto& g = c.generation;
   b.duration("persist-interval", g.persist_interval,
              "How often a growing answer is saved while it streams");

@@ -49,7 +49,15 @@ struct AccountSettings {
   std::string password_cost = "interactive";  // interactive | moderate | minimum (tests)
 };
 
+// Several instances sharing live generations through Redis (docs/cluster.md).
+struct ClusterOptions {
+  std::string redis;        // redis://host:port[/db]; empty: a single instance (no Redis)
+  std::string instance_id;  // empty: a random id per start
+  std::chrono::milliseconds lease_ttl{std::chrono::seconds(10)};
+};
+
 struct Config {
+  ClusterOptions cluster;
   http::ServerConfig server;
   std::filesystem::path data_dir = "data";
   std::filesystem::path web_root = "web/dist";
