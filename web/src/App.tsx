@@ -206,8 +206,10 @@ export default function App({ account }: { account?: AccountProps }) {
       const r = snap.result;
       patchMessage(cid, mid, {
         content: s.pacer.fullText,
-        status: (snap.error ? 'error' : (r?.status as Message['status'])) ?? 'complete',
-        error: snap.error ? { message: snap.error.message, code: snap.error.code } : null,
+        // An answer whose server stopped mid-way (with several instances: "owner_lost") is
+        // interrupted, not failed: its partial text is saved.
+        status: (snap.error ? (snap.error.status === 'interrupted' ? 'interrupted' : 'error') : (r?.status as Message['status'])) ?? 'complete',
+        error: snap.error && snap.error.status !== 'interrupted' ? { message: snap.error.message, code: snap.error.code } : null,
         usage: r?.usage ?? null,
         ttft_ms: r?.ttft_ms ?? null,
         duration_ms: r?.duration_ms ?? null,

@@ -155,7 +155,7 @@ function StatusLine({ m, onRetry, busy }: { m: Message; onRetry(): void; busy: b
   if (m.status === 'interrupted')
     return (
       <div className="msg-status muted">
-        <span>Interrupted (the server restarted while answering)</span>
+        <span>Interrupted (the server stopped while answering)</span>
         <button type="button" className="btn" onClick={onRetry} disabled={busy}>
           Retry
         </button>

@@ -126,6 +126,43 @@ describe('SseClient', () => {
     expect(calls.length).toBe(1);
   });
 
+  it('reconnects after a retryable error event and continues without duplicates', async () => {
+    const unavailable =
+      'event: error\ndata: {"message":"unavailable","code":"live_stream_unavailable","status":"streaming","last_seq":1,"retryable":true}\n\n';
+    const { f, calls } = fakeFetch([
+      sseResponse(['event: delta\nid: 1\ndata: {"text":"x"}\n\n', unavailable]),
+      sseResponse([unavailable]),
+      sseResponse(['event: delta\nid: 2\ndata: {"text":"y"}\n\nevent: done\ndata: {"status":"complete"}\n\n']),
+    ]);
+    const c = collect();
+    new SseClient('/e', c.h, { fetch: f, ...immediate }).start();
+    await until(() => c.done.length === 1);
+    expect(c.errors).toEqual([]);
+    expect(c.deltas.map((d) => d[1]).join('')).toBe('xy');
+    expect(calls.map((x) => x.headers['Last-Event-ID'])).toEqual([undefined, '1', '1']);
+  });
+
+  it('gives up after too many retryable errors in a row', async () => {
+    const unavailable = () =>
+      sseResponse(['event: error\ndata: {"message":"unavailable","code":"live_stream_unavailable","retryable":true}\n\n']);
+    const { f, calls } = fakeFetch([unavailable(), unavailable(), unavailable(), unavailable()]);
+    const c = collect();
+    new SseClient('/e', c.h, { fetch: f, maxAttempts: 2, ...immediate }).start();
+    await until(() => c.errors.length === 1);
+    expect(c.errors[0]).toMatchObject({ code: 'connection_lost' });
+    expect(calls.length).toBe(3);
+  });
+
+  it('reports an answer interrupted by a lost server as interrupted', async () => {
+    const { f } = fakeFetch([
+      sseResponse(['event: error\ndata: {"message":"The server generating this answer stopped.","code":"owner_lost","status":"interrupted"}\n\n']),
+    ]);
+    const c = collect();
+    new SseClient('/e', c.h, { fetch: f, ...immediate }).start();
+    await until(() => c.errors.length === 1);
+    expect(c.errors[0]).toMatchObject({ code: 'owner_lost', status: 'interrupted' });
+  });
+
   it('treats 404 as final and 503 as retryable', async () => {
     const { f, calls } = fakeFetch([
       () => new Response('{"error":{"message":"busy","code":"unavailable"}}', { status: 503 }),

@@ -182,7 +182,8 @@ export class SseClient {
       this.h.onState?.('open', this.attempt);
       const parser = createParser({
         onEvent: (ev: EventSourceMessage) => {
-          gotData = true;
+          // A retryable error is no progress: repeated ones back off and eventually give up.
+          if (ev.event !== 'error') gotData = true;
           this.dispatch(ev);
         },
         onRetry: (ms: number) => {
@@ -252,20 +253,26 @@ export class SseClient {
       this.lastId = id;
       this.h.onDelta(id, text);
     } else if (type === 'done' || type === 'error') {
-      this.ended = true;
       let data: Record<string, unknown> = {};
       try {
         data = JSON.parse(ev.data) as Record<string, unknown>;
       } catch {
         /* keep empty */
       }
+      if (type === 'error' && data.retryable === true) {
+        // The answer goes on but this server cannot follow it right now (e.g. with several
+        // instances, Redis is unreachable): reconnect with backoff from the last delta.
+        this.abort?.abort();
+        return;
+      }
+      this.ended = true;
       this.cleanup();
       if (type === 'done') this.h.onDone(data as unknown as DoneEvent);
       else
         this.h.onError({
           message: String(data.message ?? 'The model returned an error.'),
           code: data.code as string | undefined,
-          status: 'error',
+          status: data.status === 'interrupted' ? 'interrupted' : 'error',
         });
       this.h.onState?.('closed', this.attempt);
     } else if (type === 'shutdown') {
