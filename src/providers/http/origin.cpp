@@ -100,7 +100,11 @@ std::optional<Target> parse_url(std::string_view url, std::string& error) {
   }
   t.origin.port = u.has_port() ? u.port_number() : (t.origin.tls ? 443 : 80);
   t.path = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
-  if (u.has_query()) t.path += "?" + std::string(u.encoded_query());
+  if (u.has_query()) {
+    // Appended in two steps: GCC 12 at -O3 reports a false -Wrestrict for "?" + string.
+    t.path += '?';
+    t.path += std::string_view(u.encoded_query());
+  }
   return t;
 }
 
