@@ -307,7 +307,53 @@ auto async_submit(std::shared_ptr<Client::State> s, std::string bytes, std::size
       token, std::move(bytes), n, connection);
 }
 
+// One completion out of two racers (the replies, a timer); lives on the client's strand.
+struct Race {
+  Race(Waiter w, const asio::any_io_executor& strand) : waiter(std::move(w)), timer(strand) {}
+  void finish(error_code ec, std::vector<Reply> replies) {
+    if (done) return;
+    done = true;
+    timer.cancel();
+    complete(std::move(waiter), ec, std::move(replies));
+  }
+  Waiter waiter;
+  asio::steady_timer timer;
+  bool done = false;
+};
+
+template <class Token>
+auto async_submit_within(std::shared_ptr<Client::State> s, std::string bytes, std::size_t n,
+                         std::chrono::milliseconds timeout, Token&& token) {
+  return asio::async_initiate<Token, void(error_code, std::vector<Reply>)>(
+      [s](auto handler, std::string b, std::size_t count, std::chrono::milliseconds t) {
+        asio::any_io_executor ex = asio::get_associated_executor(handler, s->strand);
+        auto race =
+            std::make_shared<Race>(Waiter{Handler(std::move(handler)), std::move(ex)}, s->strand);
+        asio::dispatch(s->strand, [s, race, b = std::move(b), count, t]() mutable {
+          race->timer.expires_after(t);
+          race->timer.async_wait([race](error_code ec) {
+            if (ec != asio::error::operation_aborted) race->finish(asio::error::timed_out, {});
+          });
+          Handler inner(
+              [race](error_code ec, std::vector<Reply> r) { race->finish(ec, std::move(r)); });
+          s->submit(std::move(b), count, Waiter{std::move(inner), s->strand});
+        });
+      },
+      token, std::move(bytes), n, timeout);
+}
+
 }  // namespace
+
+asio::awaitable<Result<std::vector<Reply>>> Client::pipeline_within(
+    std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout) {
+  if (commands.empty()) co_return std::vector<Reply>{};
+  std::string bytes;
+  for (const auto& c : commands) append_command(bytes, c);
+  auto [ec, replies] = co_await async_submit_within(state_, std::move(bytes), commands.size(),
+                                                    timeout, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return ec;
+  co_return std::move(replies);
+}
 
 asio::awaitable<Result<Reply>> Client::command(std::vector<std::string> args) {
   std::string bytes;

@@ -100,6 +100,11 @@ class Client {
   boost::asio::awaitable<Result<std::vector<Reply>>> pipeline(
       std::vector<std::vector<std::string>> commands,
       std::optional<std::uint64_t> connection = std::nullopt);
+  // Like pipeline(), but completes with asio::error::timed_out when the replies did not come
+  // within `timeout` (they are dropped when they arrive later). For callers that must not
+  // wait on a slow or unreachable server (a request path).
+  boost::asio::awaitable<Result<std::vector<Reply>>> pipeline_within(
+      std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout);
   // Which connection this is: a number that changes with every (re)connect. Whoever needs to
   // know whether the server may have lost data in between (a restart) compares it.
   std::uint64_t connection() const noexcept;
