@@ -35,13 +35,15 @@ void record_usage(const std::shared_ptr<LimitState>& state, const std::string& u
 }  // namespace detail
 
 GenerationTicket::GenerationTicket(std::shared_ptr<detail::LimitState> state, std::string user_id,
-                                   bool counted_concurrency)
-    : state_(std::move(state)),
-      user_id_(std::move(user_id)),
-      counted_concurrency_(counted_concurrency) {}
+                                   std::optional<std::string> slot)
+    : state_(std::move(state)), user_id_(std::move(user_id)), slot_(std::move(slot)) {}
 
 GenerationTicket::~GenerationTicket() {
-  if (counted_concurrency_) state_->concurrency.release(user_id_);
+  try {
+    if (slot_) state_->backend->give_back_slot(user_id_, *slot_);
+  } catch (const std::exception&) {
+    // A slot not given back expires with its lease (shared limits) or is lost with the process.
+  }
   try {
     if (auto t = tokens(); t > 0) detail::record_usage(state_, user_id_, t, 0);
   } catch (const std::exception&) {
@@ -83,20 +85,22 @@ Accounts::admit_generation(std::string user_id) {
     // Single-user mode: no per-user limits (only the server-wide --max-generations).
     co_return std::shared_ptr<GenerationTicket>{};
   }
-  if (auto wait = limits_->rate.acquire(user_id, limits.requests_per_minute)) {
+  auto& backend = *limits_->backend;
+  if (auto wait = co_await backend.take_request(user_id, limits.requests_per_minute)) {
     co_return Refusal{429, "rate_limited",
                       "Too many requests: at most " + std::to_string(limits.requests_per_minute) +
                           " answers per minute. Try again shortly.",
                       *wait};
   }
-  if (!limits_->concurrency.try_acquire(user_id, limits.max_concurrent)) {
+  auto slot = co_await backend.take_slot(user_id, limits.max_concurrent);
+  if (!slot) {
     co_return Refusal{429, "too_many_generations",
                       "You already have " + std::to_string(limits.max_concurrent) +
                           " answers being generated. Wait for one to finish or stop it.",
                       5};
   }
   detail::record_usage(limits_, user_id, 0, 1);
-  co_return std::make_shared<GenerationTicket>(limits_, std::move(user_id), true);
+  co_return std::make_shared<GenerationTicket>(limits_, std::move(user_id), std::move(slot));
 }
 
 }  // namespace chatstream::auth

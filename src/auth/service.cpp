@@ -40,12 +40,7 @@ http::Response to_response(const Refusal& refusal) {
 }
 
 struct Accounts::Private {
-  explicit Private(AuthSettings settings, Clock clock)
-      : account_lockout(settings.account_lockout, clock),
-        address_lockout(settings.address_lockout, std::move(clock)) {}
   asio::thread_pool hashing{2};
-  LoginLockout account_lockout;
-  LoginLockout address_lockout;
   std::string dummy_hash;  // verified against for unknown names (same work as a real one)
   std::mutex setup_mutex;
   std::optional<std::string> setup_hash;
@@ -54,14 +49,17 @@ struct Accounts::Private {
 
 Accounts::Accounts(AuthSettings settings, store::AccountStore* store,
                    asio::any_io_executor executor, std::shared_ptr<spdlog::logger> logger,
-                   Clock clock)
+                   Clock clock, std::shared_ptr<LimitBackend> limits)
     : settings_(settings),
       store_(store),
       executor_(std::move(executor)),
       logger_(std::move(logger)),
       clock_(std::move(clock)),
-      limits_(std::make_shared<detail::LimitState>(clock_)),
-      private_(std::make_unique<Private>(settings_, clock_)) {
+      limits_(std::make_shared<detail::LimitState>(
+          clock_, limits ? std::move(limits)
+                         : std::make_shared<MemoryLimits>(clock_, settings_.account_lockout,
+                                                          settings_.address_lockout))),
+      private_(std::make_unique<Private>()) {
   ensure_sodium();
   if (multi_user() && store_ == nullptr) {
     throw std::invalid_argument("multi-user mode needs an account store");
@@ -159,19 +157,19 @@ std::string lower_ascii(std::string s) {
 }
 }  // namespace
 
-std::optional<Refusal> Accounts::login_locked(const std::string& username,
-                                              const std::string& client) {
-  auto a = private_->account_lockout.locked("user:" + lower_ascii(username));
-  auto b = private_->address_lockout.locked("ip:" + client);
-  if (!a && !b) return std::nullopt;
-  return Refusal{429, "too_many_login_attempts", "Too many failed logins. Try again later.",
-                 std::max(a.value_or(0), b.value_or(0))};
+asio::awaitable<std::optional<Refusal>> Accounts::login_locked(std::string username,
+                                                               std::string client) {
+  auto wait =
+      co_await limits_->backend->login_locked(lower_ascii(std::move(username)), std::move(client));
+  if (!wait) co_return std::nullopt;
+  co_return Refusal{429, "too_many_login_attempts", "Too many failed logins. Try again later.",
+                    *wait};
 }
 
 asio::awaitable<std::variant<store::User, Refusal>> Accounts::login(std::string username,
                                                                     std::string password,
                                                                     std::string client) {
-  if (auto locked = login_locked(username, client)) {
+  if (auto locked = co_await login_locked(username, client)) {
     audit("login_locked", fmt::format("username={:?} client={}", username, client));
     co_return *locked;
   }
@@ -181,14 +179,13 @@ asio::awaitable<std::variant<store::User, Refusal>> Accounts::login(std::string 
   const bool ok = verified && user.has_value();
   if (!ok || user->disabled) {
     if (!ok) {
-      private_->account_lockout.record_failure("user:" + lower_ascii(username));
-      private_->address_lockout.record_failure("ip:" + client);
+      co_await limits_->backend->login_failed(lower_ascii(username), client);
     }
     audit("login_failed", fmt::format("username={:?} client={} reason={}", username, client,
                                       ok ? "disabled" : "bad_credentials"));
     co_return Refusal{401, "invalid_credentials", "Wrong username or password.", 0};
   }
-  private_->account_lockout.reset("user:" + lower_ascii(username));
+  co_await limits_->backend->login_succeeded(lower_ascii(username));
   if (needs_rehash(user->password_hash, settings_.password_cost)) {
     store::UserPatch patch;
     patch.password_hash = co_await hash_password(password);
@@ -252,8 +249,8 @@ std::optional<std::string> Accounts::session_secret(const http::Request& req) {
   return std::nullopt;
 }
 
-std::int64_t Accounts::running_generations(const std::string& user_id) const {
-  return limits_->concurrency.running(user_id);
+asio::awaitable<std::int64_t> Accounts::running_generations(std::string user_id) const {
+  co_return co_await limits_->backend->running(std::move(user_id));
 }
 
 Limits Accounts::limits_of(const store::User& user) const noexcept {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <variant>
 
+#include "auth/backend.hpp"
 #include "auth/limits.hpp"
 #include "auth/password.hpp"
 #include "http/message.hpp"
@@ -68,7 +69,7 @@ struct LimitState;
 class GenerationTicket {
  public:
   GenerationTicket(std::shared_ptr<detail::LimitState> state, std::string user_id,
-                   bool counted_concurrency);
+                   std::optional<std::string> slot);
   ~GenerationTicket();
   GenerationTicket(const GenerationTicket&) = delete;
   GenerationTicket& operator=(const GenerationTicket&) = delete;
@@ -83,7 +84,7 @@ class GenerationTicket {
  private:
   std::shared_ptr<detail::LimitState> state_;
   std::string user_id_;
-  bool counted_concurrency_;
+  std::optional<std::string> slot_;  // the concurrency slot to give back
   std::optional<std::int64_t> reported_;
   std::size_t prompt_chars_ = 0;
   std::size_t completion_chars_ = 0;
@@ -100,9 +101,12 @@ http::Response to_response(const Refusal& refusal);
 
 class Accounts {
  public:
-  // `store` may be null in single-user mode. `executor` runs background writes.
+  // `store` may be null in single-user mode. `executor` runs background writes. `limits`: where
+  // requests per minute, concurrent generations and login lockouts are counted (null: in this
+  // process, MemoryLimits; RedisLimits shares them between instances).
   Accounts(AuthSettings settings, store::AccountStore* store, boost::asio::any_io_executor executor,
-           std::shared_ptr<spdlog::logger> logger, Clock clock = system_clock());
+           std::shared_ptr<spdlog::logger> logger, Clock clock = system_clock(),
+           std::shared_ptr<LimitBackend> limits = nullptr);
   ~Accounts();
   Accounts(const Accounts&) = delete;
   Accounts& operator=(const Accounts&) = delete;
@@ -150,7 +154,7 @@ class Accounts {
   boost::asio::awaitable<std::variant<std::shared_ptr<GenerationTicket>, Refusal>> admit_generation(
       std::string user_id);
   Limits limits_of(const store::User& user) const noexcept;
-  std::int64_t running_generations(const std::string& user_id) const;
+  boost::asio::awaitable<std::int64_t> running_generations(std::string user_id) const;
 
   // An audit line: "audit event=<event> <details>" at info level.
   void audit(std::string_view event, std::string_view details) const;
@@ -162,7 +166,8 @@ class Accounts {
   };
   boost::asio::awaitable<std::optional<Identity>> from_session(std::string secret);
   boost::asio::awaitable<std::optional<Identity>> from_api_token(std::string token);
-  std::optional<Refusal> login_locked(const std::string& username, const std::string& client);
+  boost::asio::awaitable<std::optional<Refusal>> login_locked(std::string username,
+                                                              std::string client);
 
   AuthSettings settings_;
   store::AccountStore* store_;

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <memory>
 
-#include "auth/limits.hpp"
+#include "auth/backend.hpp"
 #include "store/accounts.hpp"
 
 namespace spdlog {
@@ -17,11 +17,11 @@ class logger;
 namespace chatstream::auth::detail {
 
 struct LimitState {
-  explicit LimitState(Clock c) : clock(c), rate(std::move(c)) {}
+  LimitState(Clock c, std::shared_ptr<LimitBackend> b)
+      : clock(std::move(c)), backend(std::move(b)) {}
   Clock clock;
-  RateLimiter rate;
-  ConcurrencyLimiter concurrency;
-  store::AccountStore* store = nullptr;  // null: usage is not recorded (single-user mode)
+  std::shared_ptr<LimitBackend> backend;  // requests per minute, concurrency, login lockout
+  store::AccountStore* store = nullptr;   // null: usage is not recorded (single-user mode)
   boost::asio::any_io_executor executor;
   std::shared_ptr<spdlog::logger> logger;
   std::atomic<bool> stopped{false};
