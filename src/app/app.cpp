@@ -22,6 +22,7 @@
 #include "api/routes.hpp"
 #include "app/debug_stream.hpp"
 #include "app/logging.hpp"
+#include "auth/redis_limits.hpp"
 #include "auth/service.hpp"
 #include "generation/cluster/cluster.hpp"
 #include "generation/hub.hpp"
@@ -187,12 +188,31 @@ int run(Config config) {
     }
   }
 
-  // Accounts: mode, sessions, per-user limits.
+  // Accounts: mode, sessions, per-user limits (shared by the instances through Redis, with
+  // this instance's own limits while Redis does not answer: auth/redis_limits.hpp).
+  const auto account_settings = auth_settings(config);
+  std::shared_ptr<auth::RedisLimits> shared_limits;
+  if (!config.cluster.redis.empty() && account_settings.mode == auth::Mode::multi_user) {
+    auth::RedisLimitsSettings ls;
+    ls.redis_url = config.cluster.redis;
+    ls.instance_id = config.cluster.instance_id;
+    ls.slot_ttl = config.cluster.lease_ttl;
+    ls.account_lockout = account_settings.account_lockout;
+    ls.address_lockout = account_settings.address_lockout;
+    try {
+      shared_limits = std::make_shared<auth::RedisLimits>(ioc.get_executor(), ls, logger);
+    } catch (const std::invalid_argument& e) {
+      logger->error("--redis: {}", e.what());
+      return 2;
+    }
+    shared_limits->start();
+  }
   std::unique_ptr<auth::Accounts> accounts;
   std::optional<std::string> setup_token;
   try {
-    accounts = std::make_unique<auth::Accounts>(auth_settings(config), &store->accounts(),
-                                                ioc.get_executor(), logger);
+    accounts =
+        std::make_unique<auth::Accounts>(account_settings, &store->accounts(), ioc.get_executor(),
+                                         logger, auth::system_clock(), shared_limits);
     asio::io_context startup;
     auto pending = asio::co_spawn(startup, accounts->prepare_setup(), asio::use_future);
     startup.run();
