@@ -147,6 +147,53 @@ function attributeLongTasks(events, profile) {
   show('all long tasks, JS inclusive time by function (ms):', totalIncl);
 }
 
+// One --trace-at window: main-thread self thread time by trace event, JS self time by
+// function (sampled), and how many frames/renders it had.
+function windowBreakdown(events, profile) {
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const mine = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const self = new Map();
+  const count = new Map();
+  const stack = [];
+  let total = 0;
+  for (const e of mine) {
+    while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+    const parent = stack[stack.length - 1];
+    const d = (e.tdur ?? e.dur) / 1000;
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - d);
+    else total += d;
+    self.set(e.name, (self.get(e.name) ?? 0) + d);
+    count.set(e.name, (count.get(e.name) ?? 0) + 1);
+    stack.push(e);
+  }
+  const fns = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const k = `${n.callFrame.functionName || '(anon)'}${n.callFrame.url ? ` ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}` : ''}`;
+    fns.set(k, (fns.get(k) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
+  });
+  return { total, self, count, fns };
+}
+
+function printWindows(ws) {
+  const head = ws.map((w) => `${w.p} %`);
+  const per = (w, v) => (v / Math.max(1, w.sent1 - w.sent0)).toFixed(3);
+  console.log(`trace windows (thread time per token, ms; tokens: ${ws.map((w) => w.sent1 - w.sent0).join(', ')})`);
+  console.log(`  ${'total main thread'.padEnd(44)} ${ws.map((w) => per(w, w.result.total).padStart(8)).join(' ')}`);
+  for (const key of ['FireAnimationFrame', 'Layout', 'UpdateLayoutTree', 'Paint', 'Commit', 'ResizeObserver', 'EventDispatch'])
+    console.log(`  ${`count of ${key}`.padEnd(44)} ${ws.map((w) => String(w.result.count.get(key) ?? 0).padStart(8)).join(' ')}`);
+  const top = (field) => {
+    const keys = new Map();
+    for (const w of ws) for (const [k, v] of w.result[field]) keys.set(k, Math.max(keys.get(k) ?? 0, v / Math.max(1, w.sent1 - w.sent0)));
+    return [...keys.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 20)).map(([k]) => k);
+  };
+  console.log(`  self time by trace event:${' '.repeat(19)} ${head.map((h) => h.padStart(8)).join(' ')}`);
+  for (const k of top('self')) console.log(`  ${k.slice(0, 44).padEnd(44)} ${ws.map((w) => per(w, w.result.self.get(k) ?? 0).padStart(8)).join(' ')}`);
+  console.log(`  JS self time by function (sampled):`);
+  for (const k of top('fns')) console.log(`  ${k.slice(0, 44).padEnd(44)} ${ws.map((w) => per(w, w.result.fns.get(k) ?? 0).padStart(8)).join(' ')}`);
+}
+
 // ---------- the answer ----------
 function makeAnswer(target) {
   const words = 'the server keeps one response open and writes each delta as soon as the model produces it while the browser reveals text smoothly'.split(' ');
@@ -264,19 +311,23 @@ try {
     }).observe({ type: 'longtask', buffered: true });
     // DOM changes inside the streaming message: in the growing tail, inside finished
     // blocks (should stay 0: finished blocks are never re-rendered), blocks added.
+    // Blocks are the children of .markdown, or of its chunk elements (.md-chunk) when the
+    // app groups them; the tail is the last block.
     let prevTail = null;
+    const isChunk = (el) => el?.classList?.contains('md-chunk');
+    const lastBlock = (md) => (isChunk(md?.lastElementChild) ? md.lastElementChild.lastElementChild : (md?.lastElementChild ?? null));
     new MutationObserver((records) => {
       for (const r of records) {
         const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
         const md = el?.closest('article[data-role="assistant"] .markdown');
         if (!md || el.closest('article')?.getAttribute('data-status') !== 'streaming') continue;
-        const tail = md.lastElementChild;
-        if (el === md) w.__bench.blocksAdded += r.addedNodes.length;
+        const tail = lastBlock(md);
+        if (el === md) for (const n of r.addedNodes) w.__bench.blocksAdded += isChunk(n) ? n.childElementCount : 1;
+        else if (isChunk(el) && el.parentElement === md && r.type === 'childList') w.__bench.blocksAdded += r.addedNodes.length;
         else if ((tail && tail.contains(el)) || (prevTail && prevTail.contains(el))) w.__bench.tailMutations++;
         else w.__bench.finishedBlockMutations++;
       }
-      const md = document.querySelector('article[data-role="assistant"][data-status="streaming"] .markdown');
-      prevTail = md?.lastElementChild ?? null;
+      prevTail = lastBlock(document.querySelector('article[data-role="assistant"][data-status="streaming"] .markdown'));
     }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
   });
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
@@ -395,6 +446,29 @@ try {
   // (main-thread events) and a sampling CPU profile on the same clock, so each task over
   // 50 ms is split into native work (layout, paint, GC, ...) and the JS functions in it.
   const attribute = process.argv.includes('--attribute');
+  const windowEvents = [];
+  cdp.on('Tracing.dataCollected', (d) => {
+    if (windows.some((w) => w.on)) windowEvents.push(...d.value);
+  });
+  async function startWindow(w) {
+    windowEvents.length = 0;
+    w.on = true;
+    await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    w.sent0 = state.sent;
+  }
+  async function stopWindow(w) {
+    w.sent1 = state.sent;
+    const { profile } = await cdp.send('Profiler.stop');
+    const finished = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.end');
+    await finished;
+    w.on = false;
+    w.done = true;
+    w.result = windowBreakdown(windowEvents, profile);
+  }
   // --cpu: thread CPU time of every main-thread task over the whole stream (a trace), which
   // unlike wall time does not grow when other processes take the CPU away.
   const cpuTrace = process.argv.includes('--cpu') && !attribute;
@@ -412,11 +486,21 @@ try {
   }
   // Sample main-thread time and tokens sent every 250 ms until the stream ends.
   const samples = [];
+  // --trace-at 10,90: a trace and a JS profile over the token windows of the per-token
+  // figures (5 % of the tokens either side of each point), split per token (see below).
+  const traceAt = (strOpt('trace-at', '') || '').split(',').filter(Boolean).map(Number);
+  const windows = traceAt.map((p) => ({ p, lo: (tokens.length * (p - 5)) / 100, hi: (tokens.length * (p + 5)) / 100, on: false, done: false }));
   while (state.sent < tokens.length && Date.now() - startWall < (TOKENS / TPS) * 1000 * 3 + 30_000) {
     const m = await metric();
     samples.push({ sent: state.sent, task: m.TaskDuration, script: m.ScriptDuration, layout: m.LayoutDuration, style: m.RecalcStyleDuration });
+    for (const w of windows) {
+      if (!w.on && !w.done && state.sent >= w.lo && !cpuTrace && !attribute) await startWindow(w);
+      else if (w.on && state.sent >= w.hi) await stopWindow(w);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
+  for (const w of windows) if (w.on) await stopWindow(w);
+  if (windows.some((w) => w.result)) printWindows(windows.filter((w) => w.result));
   const streamEndWall = state.lastSentAt || Date.now();
   // Trail: until the app marks the message finished (everything revealed).
   await page.waitForFunction(
