@@ -22,5 +22,7 @@ export default defineConfig({
     globals: true,
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
+    // A test reads the style sheet as text (styles.css?raw); other CSS stays stubbed.
+    css: { include: [/styles\.css/] },
   },
 });

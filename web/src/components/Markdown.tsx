@@ -202,8 +202,12 @@ export const MarkdownBlock = memo(function MarkdownBlock({ text, growingCode = f
   return renderBlock(text, growingCode);
 });
 
-/** Blocks per chunk: a frame re-renders one chunk (the tail's), not every block. */
-const CHUNK = 32;
+/**
+ * Blocks per chunk: a frame re-renders one chunk (the tail's), not every block, and the
+ * browser skips whole chunks while they are off screen. Small enough that a chunk on
+ * screen is laid out and painted whole (one or two screens of text).
+ */
+export const CHUNK = 8;
 const EMPTY: readonly string[] = [];
 
 interface Tail {
@@ -217,14 +221,21 @@ interface Tail {
 
 /**
  * A run of up to CHUNK blocks, the last chunk also holds the tail. Memoized: a frame
- * re-renders only the tail's chunk. The DOM stays flat (chunks are fragments) and
- * every block keeps its key from the moment it appears as the tail, so a block that
- * is finished is never mounted again or re-parsed.
+ * re-renders only the tail's chunk. Every block keeps its key (and its chunk) from the
+ * moment it appears as the tail, so a block that is finished is never mounted again or
+ * re-parsed.
+ *
+ * Each chunk is an element of its own (`md-chunk`, `content-visibility: auto`: skipped by
+ * layout and paint while off screen), so the browser's work per frame depends on the
+ * number of chunks and on the blocks of the tail's chunk, not on every block of the
+ * message. With one `content-visibility` element per block, layout, pre-paint and the
+ * visibility checks of `content-visibility` walked all of them on every frame, and a
+ * frame near the end of a long answer cost clearly more than one near its start.
  */
 const Chunk = memo(function Chunk({ start, blocks, tail }: { start: number; blocks: readonly string[]; tail: Tail | null }) {
   const out = blocks.map((b, i) => <MarkdownBlock key={start + i} text={b} />);
   if (tail !== null) out.push(<MarkdownBlock key={start + blocks.length} text={tail.text} growingCode={tail.growingCode} code={tail.code} />);
-  return out;
+  return <div className="md-chunk">{out}</div>;
 });
 
 /** Splits finished blocks into chunks, reusing the previous arrays of full chunks (stable for memo). */
