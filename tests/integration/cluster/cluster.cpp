@@ -24,8 +24,11 @@ bool server_supports_redis() {
   return p.log().find("--redis") != std::string::npos;
 }
 
-Cluster::Cluster(const std::string& postgres_url, int instances)
-    : postgres_url_(postgres_url), instances_(static_cast<std::size_t>(instances)) {
+Cluster::Cluster(const std::string& postgres_url, int instances,
+                 std::vector<std::string> extra_args)
+    : postgres_url_(postgres_url),
+      extra_args_(std::move(extra_args)),
+      instances_(static_cast<std::size_t>(instances)) {
   redis_ = std::make_unique<RedisServer>(dir_.path() / "redis");
   auto fake_port_file = dir_.path() / "fake.port";
   fake_ = std::make_unique<Process>(
@@ -68,31 +71,31 @@ void Cluster::start_instance(int i) {
   fs::create_directories(base / "web");
   auto port_file = base / "port";
   fs::remove(port_file);
-  in.process =
-      std::make_unique<Process>(std::vector<std::string>{cluster_server_binary().string(),
-                                                         "--port",
-                                                         "0",
-                                                         "--port-file",
-                                                         port_file.string(),
-                                                         "--config",
-                                                         (dir_.path() / "chatstream.toml").string(),
-                                                         "--database",
-                                                         postgres_url_,
-                                                         "--redis",
-                                                         redis_->url(),
-                                                         "--instance-id",
-                                                         "test-" + in.name,
-                                                         "--lease-ttl",
-                                                         "2s",
-                                                         "--data-dir",
-                                                         (base / "data").string(),
-                                                         "--web-root",
-                                                         (base / "web").string(),
-                                                         "--threads",
-                                                         "2",
-                                                         "--auto-titles",
-                                                         "false"},
-                                base / "server.log");
+  std::vector<std::string> argv{cluster_server_binary().string(),
+                                "--port",
+                                "0",
+                                "--port-file",
+                                port_file.string(),
+                                "--config",
+                                (dir_.path() / "chatstream.toml").string(),
+                                "--database",
+                                postgres_url_,
+                                "--redis",
+                                redis_->url(),
+                                "--instance-id",
+                                "test-" + in.name,
+                                "--lease-ttl",
+                                "2s",
+                                "--data-dir",
+                                (base / "data").string(),
+                                "--web-root",
+                                (base / "web").string(),
+                                "--threads",
+                                "2",
+                                "--auto-titles",
+                                "false"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  in.process = std::make_unique<Process>(std::move(argv), base / "server.log");
   auto port = wait_for_port_file(port_file, 30s, in.process.get());
   if (!port) throw std::runtime_error("instance " + in.name + " did not start:\n" + log(i));
   in.port = *port;

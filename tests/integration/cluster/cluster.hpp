@@ -20,8 +20,10 @@ bool server_supports_redis();
 
 class Cluster {
  public:
-  // Needs CHATSTREAM_TEST_POSTGRES_URL. Throws when something does not start.
-  Cluster(const std::string& postgres_url, int instances = 3);
+  // Needs CHATSTREAM_TEST_POSTGRES_URL. Throws when something does not start. `extra_args`
+  // are given to every instance (e.g. --mode multi-user).
+  Cluster(const std::string& postgres_url, int instances = 3,
+          std::vector<std::string> extra_args = {});
   ~Cluster();
 
   unsigned short port(int i) const { return instances_.at(i).port; }
@@ -47,6 +49,7 @@ class Cluster {
 
   TempDir dir_;
   std::string postgres_url_;
+  std::vector<std::string> extra_args_;
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<Process> fake_;
   unsigned short fake_port_ = 0;
