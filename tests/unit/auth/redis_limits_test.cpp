@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "auth/redis_limits.hpp"
+#include "redis/client.hpp"
+#include "redis/script.hpp"
 #include "unit/redis/redis_process.hpp"
 
 namespace chatstream::auth {
@@ -240,6 +242,45 @@ TEST_F(RedisLimitsTest, ASilentServerCostsAtMostTheTimeout) {
   EXPECT_TRUE(loop_.run(a->take_request("u1", 1)));  // by the fallback bucket
   a->stop();
   ::close(fd);
+}
+
+// The Redis helpers the limits use: a bounded wait that keeps the connection's replies in
+// order, and scripts loaded again by EVAL after the server forgot them.
+TEST_F(RedisLimitsTest, BoundedPipelineAndScriptsSurviveAScriptFlush) {
+  redis::Client client(loop_.executor(), *redis::parse_url(redis_.url()));
+  client.start();
+  ASSERT_TRUE(loop_.run(client.wait_connected(10s)));
+  std::vector<std::vector<std::string>> blocking;
+  blocking.push_back(redis::args("BLPOP", "nothing", "1"));
+  auto r = loop_.run(client.pipeline_within(std::move(blocking), 100ms));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), asio::error::timed_out);
+  // The late BLPOP reply is dropped; the next reply goes to the next command.
+  std::vector<std::vector<std::string>> ping;
+  ping.push_back(redis::args("ECHO", "after"));
+  auto after = loop_.run(client.pipeline_within(std::move(ping), 5s));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->front().str, "after");
+
+  redis::Script script("return tonumber(ARGV[1]) + #KEYS");
+  for (int round = 0; round < 2; ++round) {
+    std::vector<redis::ScriptCall> calls;
+    calls.push_back({&script, redis::args("k1", "k2"), redis::args("40")});
+    calls.push_back({&script, {}, redis::args("1")});
+    auto replies = loop_.run(redis::run_scripts(client, std::move(calls), 5s));
+    ASSERT_TRUE(replies);
+    ASSERT_EQ(replies->size(), 2u);
+    EXPECT_EQ((*replies)[0].integer, 42);
+    EXPECT_EQ((*replies)[1].integer, 1);
+    std::vector<std::vector<std::string>> exists;
+    exists.push_back(redis::args("SCRIPT", "EXISTS", script.sha1()));
+    auto known = loop_.run(client.pipeline_within(std::move(exists), 5s));
+    ASSERT_TRUE(known);
+    ASSERT_EQ(known->front().elements.size(), 1u);
+    EXPECT_EQ(known->front().elements[0].integer, 1);  // loaded under the SHA-1 computed here
+    EXPECT_EQ(testing::redis_inline(redis_.port(), "SCRIPT FLUSH"), "+OK");
+  }
+  client.stop();
 }
 
 }  // namespace
