@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "auth/secrets.hpp"
@@ -303,9 +304,10 @@ asio::awaitable<std::optional<std::int64_t>> RedisLimits::login_locked(std::stri
   calls.push_back({&scripts_->locked, redis::args(account_key(account), address_key(address)),
                    redis::args(now_arg())});
   auto r = co_await run("login lockout", std::move(calls));
-  if (!r) co_return fallback_.login_locked_now(account, address);
-  if (r->front() <= 0) co_return std::nullopt;
-  co_return static_cast<std::int64_t>(r->front());
+  // Locks recorded here while Redis was down still count on this instance.
+  auto local = fallback_.login_locked_now(account, address);
+  if (!r || r->front() <= 0) co_return local;
+  co_return std::max(local.value_or(0), static_cast<std::int64_t>(r->front()));
 }
 
 asio::awaitable<void> RedisLimits::login_failed(std::string account, std::string address) {

@@ -213,9 +213,13 @@ TEST_F(RedisLimitsTest, FallsBackToOwnLimitsWhileRedisIsDownAndComesBack) {
   EXPECT_FALSE(loop_.run(a->take_slot("u1", 1)));
   a->give_back_slot("u1", *slot);
   EXPECT_TRUE(loop_.run(a->take_slot("u1", 1)));
+  for (int i = 0; i < 3; ++i) loop_.run(a->login_failed("zed", "10.0.0.7"));
+  EXPECT_EQ(loop_.run(a->login_locked("zed", "10.0.0.8")).value_or(0), 30);
   redis_.start();
   EXPECT_TRUE(wait_connected(*a));
   EXPECT_FALSE(loop_.run(a->take_request("u1", 2)));  // the shared bucket is fresh
+  // A lock recorded during the outage still holds on this instance.
+  EXPECT_EQ(loop_.run(a->login_locked("zed", "10.0.0.8")).value_or(0), 30);
 }
 
 // A server that accepts the connection but never answers: every call ends after the timeout.
