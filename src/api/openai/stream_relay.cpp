@@ -31,9 +31,7 @@ StreamRelay::StreamRelay(asio::any_io_executor strand, ChunkEncoder encoder, Obs
     : strand_(std::move(strand)),
       encoder_(std::move(encoder)),
       observer_(std::move(observer)),
-      first_timer_(strand_) {
-  pending_.reserve(4096);
-}
+      first_timer_(strand_) {}
 
 StreamRelay::~StreamRelay() = default;
 
