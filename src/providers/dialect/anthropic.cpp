@@ -37,7 +37,7 @@ class AnthropicDecoder final : public Decoder {
     if (done()) {
       return;
     }
-    const json::object* o = json_.parse_object(event.data);
+    const json::object* o = JsonScratch::local().parse_object(event.data);
     if (o == nullptr) {
       fail_protocol("upstream sent a data line that is not a JSON object", out);
       return;
@@ -157,8 +157,6 @@ class AnthropicDecoder final : public Decoder {
       out.emplace_back(ReasoningDelta{std::string(*text)});
     }
   }
-
-  JsonScratch json_;
   std::vector<int> tool_of_block_;
   int next_tool_ = 0;
   std::int64_t input_ = 0;

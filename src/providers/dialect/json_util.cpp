@@ -11,6 +11,11 @@ namespace json = boost::json;
 
 JsonScratch::JsonScratch() : arena_(buffer_.data(), buffer_.size()) {}
 
+JsonScratch& JsonScratch::local() {
+  thread_local JsonScratch scratch;
+  return scratch;
+}
+
 const json::value* JsonScratch::parse(std::string_view text) {
   value_.reset();  // give the previous value back before the arena is reused
   arena_.release();

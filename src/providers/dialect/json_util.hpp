@@ -16,12 +16,18 @@
 namespace chatstream::providers::dialect::detail {
 
 // Parses one JSON text per call, reusing a parser and a monotonic arena so that a typical
-// chunk costs no heap allocation. The returned value lives until the next parse().
+// chunk costs no heap allocation. The returned value lives until the next parse() on the same
+// object. Decoders use the instance of their thread (local()): a parse and the reading of its
+// result never span a suspension, so one scratch per thread serves every stream on it, and a
+// stream holds no parser or arena of its own.
 class JsonScratch {
  public:
   JsonScratch();
   JsonScratch(const JsonScratch&) = delete;
   JsonScratch& operator=(const JsonScratch&) = delete;
+
+  // The calling thread's scratch. Do not keep its result across another parse on the thread.
+  static JsonScratch& local();
 
   // nullptr when `text` is not exactly one valid JSON value.
   const boost::json::value* parse(std::string_view text);
@@ -29,10 +35,9 @@ class JsonScratch {
   const boost::json::object* parse_object(std::string_view text);
 
  private:
-  // First arena block, inline. Sized for a typical chunk's parsed tree (a bigger chunk spills
-  // to the heap for that one parse) and left uninitialised: one of these lives in every
-  // upstream stream, so pages a stream never needs are never touched.
-  alignas(std::max_align_t) std::array<unsigned char, 4096> buffer_;
+  // First arena block, inline, sized for a large chunk's parsed tree (a bigger chunk spills to
+  // the heap for that one parse; the next parse gives it back).
+  alignas(std::max_align_t) std::array<unsigned char, 16384> buffer_;
   boost::json::monotonic_resource arena_;
   boost::json::parser parser_;
   // Move construction adopts the arena as storage (assignment would copy to the heap).

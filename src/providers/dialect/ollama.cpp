@@ -21,7 +21,7 @@ class OllamaDecoder final : public Decoder {
     if (done()) {
       return;
     }
-    const json::object* o = json_.parse_object(line);
+    const json::object* o = JsonScratch::local().parse_object(line);
     if (o == nullptr) {
       fail_protocol("upstream sent a line that is not a JSON object", out);
       return;
@@ -80,8 +80,6 @@ class OllamaDecoder final : public Decoder {
     }
     set_done();
   }
-
-  JsonScratch json_;
   int next_tool_ = 0;
 };
 

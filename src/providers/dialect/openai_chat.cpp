@@ -73,7 +73,7 @@ class OpenAiChatDecoder final : public Decoder {
       set_done();
       return;
     }
-    const json::object* chunk = json_.parse_object(event.data);
+    const json::object* chunk = JsonScratch::local().parse_object(event.data);
     if (chunk == nullptr) {
       fail_protocol("upstream sent a data line that is not a JSON object", out);
       return;
@@ -119,8 +119,6 @@ class OpenAiChatDecoder final : public Decoder {
       out.emplace_back(std::move(finish));
     }
   }
-
-  JsonScratch json_;
 };
 
 }  // namespace

@@ -43,7 +43,7 @@ class OpenAiResponsesDecoder final : public Decoder {
     if (done()) {
       return;
     }
-    const json::object* o = json_.parse_object(event.data);
+    const json::object* o = JsonScratch::local().parse_object(event.data);
     if (o == nullptr) {
       fail_protocol("upstream sent a data line that is not a JSON object", out);
       return;
@@ -151,8 +151,6 @@ class OpenAiResponsesDecoder final : public Decoder {
     }
     fail(std::move(e), out);
   }
-
-  JsonScratch json_;
   std::vector<int> tool_of_output_;
   int next_tool_ = 0;
 };
