@@ -73,9 +73,22 @@ StreamError error_from(const HttpOutcome& o) {
   return e;
 }
 
-// Runs one HTTP exchange; forwards non-terminal events to `sink` as they arrive.
+// Once a token was relayed there is no retry: what only a retry would need (the request
+// kept for it, the conversation it was built from) is given back for the rest of the stream.
+void release_retry_state(HttpRequest& http, ChatRequest& request) {
+  HttpRequest kept;
+  kept.request_id = std::move(http.request_id);
+  http = std::move(kept);
+  std::vector<ChatMessage>().swap(request.messages);
+  std::string().swap(request.system_prompt);
+  std::string().swap(request.tools_json);
+}
+
+// Runs one HTTP exchange; forwards non-terminal events to `sink` as they arrive. `retry` and
+// `request` are the caller's retry state, released at the first relayed token.
 asio::awaitable<Attempt> run_attempt(HttpClient* client, HttpRequest http, dialect::Dialect d,
-                                     EventSink* sink, bool* relayed) {
+                                     EventSink* sink, bool* relayed, HttpRequest* retry,
+                                     ChatRequest* request) {
   Attempt a;
   auto decoder = dialect::make_decoder(d);
   int status = 0;
@@ -87,7 +100,10 @@ asio::awaitable<Attempt> run_attempt(HttpClient* client, HttpRequest http, diale
         if (!a.terminal || std::holds_alternative<StreamError>(e)) a.terminal = std::move(e);
         continue;
       }
-      if (is_token_event(e)) *relayed = true;
+      if (is_token_event(e) && !*relayed) {
+        *relayed = true;
+        release_retry_state(*retry, *request);
+      }
       (*sink)(std::move(e));
     }
     events.clear();
@@ -147,8 +163,8 @@ asio::awaitable<void> HttpProvider::stream_chat(ChatRequest request, EventSink s
   asio::steady_timer timer(co_await asio::this_coro::executor);
   bool relayed = false;
   for (int attempt = 0;; ++attempt) {
-    Attempt a =
-        co_await run_attempt(client_.get(), http, dialect_of(config_.kind), &sink, &relayed);
+    Attempt a = co_await run_attempt(client_.get(), http, dialect_of(config_.kind), &sink, &relayed,
+                                     &http, &request);
     Event terminal =
         a.terminal
             ? std::move(*a.terminal)

@@ -250,7 +250,15 @@ asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler
                   (call.proxy ? " via " + call.proxy->origin.key() : "") + " @" +
                   std::to_string(reinterpret_cast<std::uintptr_t>(context));
   call.wire = serialize_request(request, call.target);
-  call.on_head = &on_head;
+  // The wire bytes are all that is sent: the request's headers and body are not kept for the
+  // length of the stream, and neither are the wire bytes once a head came (no resend after it).
+  std::vector<HttpHeader>().swap(request.headers);
+  std::string().swap(request.body);
+  HeadHandler head_then_release = [&call, &on_head](const HttpResponseHead& head) {
+    std::string().swap(call.wire);
+    if (on_head) on_head(head);
+  };
+  call.on_head = &head_then_release;
   call.on_body = &on_body;
 
   // The request and its watchdog share one strand: the caller's, when it already is one (a

@@ -37,6 +37,7 @@ class StreamingParser final : public http::basic_parser<false> {
   void on_header_impl(error_code&) override {
     head_done_ = true;
     if (*on_head_) (*on_head_)(head_);
+    head_ = HttpResponseHead{};  // seen: hold no header copies while the body streams
   }
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(bsv body, error_code& ec) override {
@@ -106,6 +107,7 @@ bool feed(StreamingParser& parser, std::string& pending, std::string_view data, 
   if (parser.head_done()) guard->arm(HttpFailure::timeout_idle, config->idle_timeout);
   if (data.data() == pending.data()) {
     pending.erase(0, offset);
+    if (pending.empty()) std::string().swap(pending);  // an idle stream holds no carry-over
   } else {
     pending.assign(data.substr(offset));
   }
