@@ -36,6 +36,7 @@ std::optional<Event> EventStreamParser::next(std::string_view& input) {
   if (reset_pending_) {
     reset_pending_ = false;
     data_.clear();
+    data_in_view_ = false;
     event_type_.clear();
   }
   if (status_ != Status::ok) {
@@ -74,7 +75,9 @@ std::optional<Event> EventStreamParser::next(std::string_view& input) {
     }
     bool dispatched = false;
     if (line_.empty()) {
+      line_in_input_ = true;
       dispatched = process_line(piece);
+      line_in_input_ = false;
     } else if (!over_limit(line_.size() + piece.size())) {
       line_.append(piece);
       dispatched = process_line(line_);
@@ -93,8 +96,16 @@ std::optional<Event> EventStreamParser::next(std::string_view& input) {
   if (status_ != Status::ok) {
     input = {};
   }
+  own_data();  // the slice is used up: the caller may reuse its bytes
   clear_hint();
   return std::nullopt;
+}
+
+void EventStreamParser::own_data() {
+  if (!data_in_view_) return;
+  data_in_view_ = false;
+  data_.assign(data_view_);
+  data_.push_back('\n');
 }
 
 bool EventStreamParser::skip_bom(std::string_view& input) {
@@ -153,6 +164,13 @@ bool EventStreamParser::process_line(std::string_view line) {
 
 void EventStreamParser::process_field(std::string_view name, std::string_view value) {
   if (name == "data") {
+    if (line_in_input_ && !data_in_view_ && data_.empty()) {
+      if (over_limit(value.size() + 1)) return;
+      data_view_ = value;  // the first data line, read in place until the slice ends
+      data_in_view_ = true;
+      return;
+    }
+    own_data();
     if (over_limit(data_.size() + value.size() + 1)) {
       return;
     }
@@ -174,6 +192,10 @@ void EventStreamParser::process_field(std::string_view name, std::string_view va
 
 bool EventStreamParser::dispatch() {
   last_event_id_.assign(id_buffer_);
+  if (data_in_view_) {
+    reset_pending_ = true;
+    return true;
+  }
   if (data_.empty()) {
     event_type_.clear();
     return false;
@@ -184,8 +206,8 @@ bool EventStreamParser::dispatch() {
 }
 
 Event EventStreamParser::current_event() const noexcept {
-  return Event{event_type_.empty() ? default_event_type : std::string_view{event_type_}, data_,
-               last_event_id_};
+  return Event{event_type_.empty() ? default_event_type : std::string_view{event_type_},
+               data_in_view_ ? data_view_ : std::string_view{data_}, last_event_id_};
 }
 
 bool EventStreamParser::over_limit(std::size_t size) noexcept {
@@ -199,6 +221,7 @@ bool EventStreamParser::over_limit(std::size_t size) noexcept {
 void EventStreamParser::finish() {
   line_.clear();
   data_.clear();
+  data_in_view_ = false;
   event_type_.clear();
   reset_pending_ = false;
   skip_lf_ = false;

@@ -25,7 +25,8 @@ namespace chatstream::sse {
 inline constexpr std::size_t default_max_event_bytes = std::size_t{8} << 20;
 
 // A dispatched event. The views stay valid until the next call that feeds the parser
-// (next/feed/finish/reset); copy what you keep.
+// (next/feed/finish/reset) and, since `data` may point into the bytes that were fed, while
+// those bytes are unchanged; copy what you keep.
 struct Event {
   std::string_view type;           // the `event` field, or "message" when none was sent
   std::string_view data;           // `data` lines joined with LF (no trailing LF)
@@ -82,6 +83,8 @@ class EventStreamParser {
   bool process_line(std::string_view line);
   void process_field(std::string_view name, std::string_view value);
   bool dispatch();
+  // Copies a data line held in place into the buffer (before the slice goes away).
+  void own_data();
   // Sets the too_large status when `size` exceeds the limit.
   bool over_limit(std::size_t size) noexcept;
 
@@ -96,10 +99,15 @@ class EventStreamParser {
   // streams that only use CR.
   const char* hint_lf_ = nullptr;
   const char* hint_end_ = nullptr;
-  std::string line_;        // a line cut by a slice boundary
-  std::string data_;        // data buffer
-  std::string event_type_;  // event type buffer
-  std::string id_buffer_;   // last event ID buffer
+  std::string line_;  // a line cut by a slice boundary
+  std::string data_;  // data buffer
+  // The data buffer while it holds one data line still in the caller's slice: an event that
+  // arrives whole is read in place, without a copy (and without a buffer per stream).
+  std::string_view data_view_;
+  bool data_in_view_ = false;
+  bool line_in_input_ = false;  // the line being processed points into the caller's slice
+  std::string event_type_;      // event type buffer
+  std::string id_buffer_;       // last event ID buffer
   std::string last_event_id_;
   std::optional<std::uint64_t> retry_ms_;
 };
