@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <random>
 
 #include "http/connection.hpp"
@@ -121,6 +122,89 @@ bhttp::response<bhttp::string_body> to_beast(Response&& r, const std::string& re
   return res;
 }
 
+// A request as read, with what the session needs once it has been handed on.
+struct ReadRequest {
+  Request request;
+  bool keep_alive_requested = false;
+  Clock::time_point started;
+};
+
+// Reads the next request: waits idle for its first byte under the keep-alive timeout, then
+// for the whole request under request_timeout (slow-loris defence). A request that cannot be
+// read is answered here when it deserves an answer. nullopt: close the connection. Its own
+// coroutine, so the parser is not kept in the frame of a response that streams for minutes.
+asio::awaitable<std::optional<ReadRequest>> read_request(std::shared_ptr<Server::Impl> server,
+                                                         std::shared_ptr<Connection> conn) {
+  const auto& cfg = server->config;
+  if (conn->buffer.size() == 0) {
+    conn->idle = true;
+    conn->stream.expires_after(cfg.keepalive_timeout);
+    auto [ec, n] = co_await conn->stream.async_read_some(conn->buffer.prepare(1024),
+                                                         asio::as_tuple(asio::use_awaitable));
+    conn->idle = false;
+    if (ec) co_return std::nullopt;
+    conn->buffer.commit(n);
+  }
+  conn->stream.expires_after(cfg.request_timeout);
+  const auto started = Clock::now();
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+  parser.body_limit(cfg.max_body_bytes);
+  auto [hec, hn] = co_await bhttp::async_read_header(conn->stream, conn->buffer, parser,
+                                                     asio::as_tuple(asio::use_awaitable));
+  boost::system::error_code rec = hec;
+  if (!rec && !parser.is_done()) {
+    const auto& h = parser.get();
+    auto expect = h[bhttp::field::expect];
+    if (h.version() >= 11 && beast::iequals(expect, "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [wec, wn] = co_await asio::async_write(conn->stream, asio::buffer(kContinue),
+                                                  asio::as_tuple(asio::use_awaitable));
+      rec = wec;
+    }
+    if (!rec) {
+      auto [bec, bn] = co_await bhttp::async_read(conn->stream, conn->buffer, parser,
+                                                  asio::as_tuple(asio::use_awaitable));
+      rec = bec;
+    }
+  }
+  conn->stream.expires_never();
+  if (rec) {
+    if (auto err = read_error_response(rec)) {
+      auto rid = new_request_id();
+      auto status = err->status;
+      auto res = to_beast(std::move(*err), rid, 11, false, false);
+      auto bytes = co_await write_message(conn, cfg.write_timeout, std::move(res));
+      server->metrics.observe_request("(invalid)", status, 0);
+      server->metrics.add_bytes_written(bytes);
+      server->logger->info("{} - - {} {}B rid={}", conn->remote_address, status, bytes, rid);
+    }
+    co_return std::nullopt;
+  }
+  const bool keep_alive_requested = parser.get().keep_alive();
+  co_return ReadRequest{to_request(parser.release(), *conn), keep_alive_requested, started};
+}
+
+// Writes a plain (non-streamed) answer. Returns whether the connection may carry another
+// request.
+asio::awaitable<bool> write_answer(std::shared_ptr<Server::Impl> server,
+                                   std::shared_ptr<Connection> conn, Response response,
+                                   RequestInfo info, bool keep_alive_requested,
+                                   Clock::time_point started) {
+  const bool keep_alive = keep_alive_requested && !response.close_connection &&
+                          !conn->shutdown_requested && !server->stopping.load();
+  const unsigned status = response.status;
+  auto res = to_beast(std::move(response), info.request_id, info.version, info.method == "HEAD",
+                      keep_alive);
+  auto bytes = co_await write_message(conn, server->config.write_timeout, std::move(res));
+  server->metrics.add_bytes_written(bytes);
+  server->logger->info("{} {} {} {} {}B {:.1f}ms rid={}", conn->remote_address, info.method,
+                       info.path, status, bytes,
+                       std::chrono::duration<double, std::milli>(Clock::now() - started).count(),
+                       info.request_id);
+  co_return keep_alive&& bytes != 0;
+}
+
 }  // namespace
 
 asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server,
@@ -164,60 +248,15 @@ asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server,
 
 asio::awaitable<void> serve_requests(std::shared_ptr<Server::Impl> server,
                                      std::shared_ptr<Connection> conn) {
-  const auto& cfg = server->config;
   while (!conn->shutdown_requested && !server->stopping.load()) {
-    // Idle between requests: wait for the first byte under the keep-alive timeout.
-    if (conn->buffer.size() == 0) {
-      conn->idle = true;
-      conn->stream.expires_after(cfg.keepalive_timeout);
-      auto [ec, n] = co_await conn->stream.async_read_some(conn->buffer.prepare(1024),
-                                                           asio::as_tuple(asio::use_awaitable));
-      conn->idle = false;
-      if (ec) co_return;
-      conn->buffer.commit(n);
-    }
-    // The whole request must arrive within request_timeout (slow-loris defence).
-    conn->stream.expires_after(cfg.request_timeout);
-    const auto started = Clock::now();
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
-    parser.body_limit(cfg.max_body_bytes);
-    auto [hec, hn] = co_await bhttp::async_read_header(conn->stream, conn->buffer, parser,
-                                                       asio::as_tuple(asio::use_awaitable));
-    boost::system::error_code rec = hec;
-    if (!rec && !parser.is_done()) {
-      const auto& h = parser.get();
-      auto expect = h[bhttp::field::expect];
-      if (h.version() >= 11 && beast::iequals(expect, "100-continue")) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] = co_await asio::async_write(conn->stream, asio::buffer(kContinue),
-                                                    asio::as_tuple(asio::use_awaitable));
-        rec = wec;
-      }
-      if (!rec) {
-        auto [bec, bn] = co_await bhttp::async_read(conn->stream, conn->buffer, parser,
-                                                    asio::as_tuple(asio::use_awaitable));
-        rec = bec;
-      }
-    }
-    conn->stream.expires_never();
-    if (rec) {
-      if (auto err = read_error_response(rec)) {
-        auto rid = new_request_id();
-        auto status = err->status;
-        auto res = to_beast(std::move(*err), rid, 11, false, false);
-        auto bytes = co_await write_message(conn, cfg.write_timeout, std::move(res));
-        server->metrics.observe_request("(invalid)", status, 0);
-        server->metrics.add_bytes_written(bytes);
-        server->logger->info("{} - - {} {}B rid={}", conn->remote_address, status, bytes, rid);
-      }
-      co_return;
-    }
-
-    const bool keep_alive_requested = parser.get().keep_alive();
-    Request req = to_request(parser.release(), *conn);
+    std::optional<ReadRequest> read = co_await read_request(server, conn);
+    if (!read) co_return;
+    const auto started = read->started;
+    const bool keep_alive_requested = read->keep_alive_requested;
+    Request& req = read->request;
     RequestInfo info{req.method, req.path, req.request_id, req.version};
     Dispatched d = co_await dispatch(server, std::move(req));
+    read.reset();
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     server->metrics.observe_request(d.route_name, d.response.status, seconds);
 
@@ -230,19 +269,10 @@ asio::awaitable<void> serve_requests(std::shared_ptr<Server::Impl> server,
           info.request_id);
       co_return;
     }
-
-    const bool keep_alive = keep_alive_requested && !d.response.close_connection &&
-                            !conn->shutdown_requested && !server->stopping.load();
-    const unsigned status = d.response.status;
-    auto res = to_beast(std::move(d.response), info.request_id, info.version, info.method == "HEAD",
-                        keep_alive);
-    auto bytes = co_await write_message(conn, cfg.write_timeout, std::move(res));
-    server->metrics.add_bytes_written(bytes);
-    server->logger->info("{} {} {} {} {}B {:.1f}ms rid={}", conn->remote_address, info.method,
-                         info.path, status, bytes,
-                         std::chrono::duration<double, std::milli>(Clock::now() - started).count(),
-                         info.request_id);
-    if (!keep_alive || bytes == 0) co_return;
+    if (!co_await write_answer(server, conn, std::move(d.response), std::move(info),
+                               keep_alive_requested, started)) {
+      co_return;
+    }
   }
 }
 

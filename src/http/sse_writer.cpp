@@ -96,17 +96,6 @@ asio::awaitable<std::uint64_t> write_sse(std::shared_ptr<Server::Impl> server,
   conn->buffer.shrink_to_fit();  // the request is read: hold no read buffer while streaming
   server->metrics.sse_opened();
 
-  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status),
-                                          request.version};
-  head.set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
-  head.set(bhttp::field::cache_control, "no-cache, no-transform");
-  head.set("X-Accel-Buffering", "no");
-  head.set("X-Request-Id", request.request_id);
-  head.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : response.headers) head.set(name, value);
-  head.keep_alive(false);
-  if (chunked) head.chunked(true);
-
   std::uint64_t bytes = 0;
   bool ok = true;
   const auto write_timeout = server->config.write_timeout;
@@ -117,6 +106,17 @@ asio::awaitable<std::uint64_t> write_sse(std::shared_ptr<Server::Impl> server,
   };
 
   {
+    // The head and what it was made of live only until it is written.
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status),
+                                            request.version};
+    head.set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
+    head.set(bhttp::field::cache_control, "no-cache, no-transform");
+    head.set("X-Accel-Buffering", "no");
+    head.set("X-Request-Id", request.request_id);
+    head.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : response.headers) head.set(name, value);
+    head.keep_alive(false);
+    if (chunked) head.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> sr(head);
     conn->stream.expires_after(server->config.write_timeout);
     auto [ec, n] =
@@ -125,6 +125,8 @@ asio::awaitable<std::uint64_t> write_sse(std::shared_ptr<Server::Impl> server,
     bytes += n;
     ok = !ec;
   }
+  response = Response{};
+  request = RequestInfo{};
 
   if (ok) {
     source->set_waker([weak = std::weak_ptr<SseWait>(wait)] {
