@@ -357,6 +357,7 @@ int run(Config config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  if (shared_limits) shared_limits->stop();  // slots still held expire with their lease
   logger->info("stopped");
   return 0;  // the store commits what is still queued when it is destroyed
 }
