@@ -58,26 +58,11 @@ std::optional<std::uint64_t> resume_point(const http::Request& req, bool& malfor
   return n;
 }
 
-generation::Outcome outcome_of(const store::Message& m) {
-  generation::Outcome o;
-  o.status =
-      m.status == store::MessageStatus::streaming ? store::MessageStatus::interrupted : m.status;
-  o.finish_reason = m.finish_reason;
-  o.prompt_tokens = m.prompt_tokens;
-  o.completion_tokens = m.completion_tokens;
-  o.ttft_ms = m.ttft_ms;
-  o.duration_ms = m.duration_ms;
-  o.error_message = m.error_message;
-  o.error_code = m.error_code;
-  o.last_seq = static_cast<std::uint64_t>(std::max<std::int64_t>(m.delta_seq, 0));
-  return o;
-}
-
 // A stored message as a stream: its whole content as one delta (unless the client already
 // has it), then the terminal event. A client that had only part of it (its live log is
 // gone) gets the whole text with "replace": true.
 std::string stored_frames(const store::Message& m, std::uint64_t after) {
-  auto outcome = outcome_of(m);
+  auto outcome = generation::outcome_of(m);
   std::uint64_t seq = std::max<std::uint64_t>(outcome.last_seq, m.content.empty() ? 0 : 1);
   outcome.last_seq = seq;
   std::string frames;
@@ -94,13 +79,8 @@ std::string stored_frames(const store::Message& m, std::uint64_t after) {
 // Another instance generates it, and the shared stream cannot be reached from here: an error
 // the client may retry (nothing about the message itself is final).
 std::string unavailable_frame(const store::Message& m) {
-  generation::Outcome o;
-  o.status = store::MessageStatus::streaming;
-  o.last_seq = static_cast<std::uint64_t>(std::max<std::int64_t>(m.delta_seq, 0));
-  o.error_code = "live_stream_unavailable";
-  o.error_message = "The live stream of this answer is unavailable right now; retry shortly.";
-  o.retryable = true;
-  return "retry: 1000\n\n" + generation::terminal_frame(o);
+  const auto seq = static_cast<std::uint64_t>(std::max<std::int64_t>(m.delta_seq, 0));
+  return "retry: 1000\n\n" + generation::terminal_frame(generation::unavailable_outcome(seq));
 }
 
 }  // namespace

@@ -33,6 +33,31 @@ void append_delta_frame(std::string& out, std::uint64_t seq, std::string_view te
   out += "}\n\n";
 }
 
+Outcome outcome_of(const store::Message& m) {
+  Outcome o;
+  o.status =
+      m.status == store::MessageStatus::streaming ? store::MessageStatus::interrupted : m.status;
+  o.finish_reason = m.finish_reason;
+  o.prompt_tokens = m.prompt_tokens;
+  o.completion_tokens = m.completion_tokens;
+  o.ttft_ms = m.ttft_ms;
+  o.duration_ms = m.duration_ms;
+  o.error_message = m.error_message;
+  o.error_code = m.error_code;
+  o.last_seq = static_cast<std::uint64_t>(std::max<std::int64_t>(m.delta_seq, 0));
+  return o;
+}
+
+Outcome unavailable_outcome(std::uint64_t last_seq) {
+  Outcome o;
+  o.status = store::MessageStatus::streaming;  // nothing final is known
+  o.last_seq = last_seq;
+  o.error_code = "live_stream_unavailable";
+  o.error_message = "The live stream of this answer is unavailable right now; retry shortly.";
+  o.retryable = true;
+  return o;
+}
+
 std::string terminal_frame(const Outcome& o) {
   std::string data = "{\"status\":\"";
   data += store::to_string(o.status);

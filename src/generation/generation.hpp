@@ -41,6 +41,13 @@ struct Outcome {
   bool retryable = false;
 };
 
+// The outcome a stored message stands for (a message still `streaming` whose generation is
+// gone counts as interrupted); last_seq = its delta_seq.
+Outcome outcome_of(const store::Message& m);
+// The live stream cannot be followed from here right now (another instance runs it and the
+// shared stream is unreachable): nothing final, the client may retry.
+Outcome unavailable_outcome(std::uint64_t last_seq);
+
 // The terminal SSE frame for an outcome: `event: done` or `event: error` (status error, or
 // any outcome with an error code, e.g. interrupted because its instance died).
 std::string terminal_frame(const Outcome& outcome);

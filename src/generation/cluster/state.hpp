@@ -21,10 +21,6 @@ namespace chatstream::generation {
 // The fields of a stream's end entry, and back.
 std::vector<std::string> encode_outcome(const Outcome& o);
 std::optional<Outcome> decode_outcome(const std::vector<redis::Reply>& fields);
-// The outcome a stored (final, or still streaming = interrupted) message stands for.
-Outcome outcome_of(const store::Message& m);
-// A follower's end when the shared stream is unreachable (retry later).
-Outcome unavailable_outcome(std::uint64_t last_seq);
 
 // The owner side of one generation: mirrors its log into the stream.
 struct Mirror : std::enable_shared_from_this<Mirror> {
