@@ -12,6 +12,7 @@
 
 #include "integration/api/api_client.hpp"
 #include "integration/cluster/cluster.hpp"
+#include "integration/cluster/fixture.hpp"
 
 namespace chatstream::testing {
 namespace {
@@ -20,44 +21,9 @@ namespace json = boost::json;
 
 constexpr int A = 0, B = 1, C = 2;
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public ClusterFixture {
  protected:
-  void SetUp() override {
-    const char* pg = std::getenv("CHATSTREAM_TEST_POSTGRES_URL");
-    if (!pg || !*pg)
-      GTEST_SKIP() << "CHATSTREAM_TEST_POSTGRES_URL is not set (scripts/test sets it)";
-    if (!server_supports_redis()) {
-      GTEST_SKIP() << cluster_server_binary() << " has no --redis option";
-    }
-    // A schema of its own: other suites may use the same database at the same time.
-    base_url_ = pg;
-    schema_ =
-        "cluster_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}());
-    ASSERT_TRUE(psql(base_url_, "CREATE SCHEMA " + schema_)) << "cannot create a schema";
-    pg_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") +
-          "options=-csearch_path%3D" + schema_;
-    cluster_ = std::make_unique<Cluster>(pg_);
-  }
-  void TearDown() override {
-    if (HasFailure() && cluster_) {
-      for (int i = 0; i < 3; ++i) std::cerr << "--- instance " << i << "\n" << cluster_->log(i);
-    }
-    if (cluster_) {
-      for (const auto& problem : cluster_->stop_instances()) ADD_FAILURE() << problem;
-    }
-    cluster_.reset();
-    if (!schema_.empty()) psql(base_url_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-  }
-
-  // Runs one statement; the first line of its output (nullopt on failure).
-  static std::optional<std::string> psql(const std::string& url, const std::string& sql) {
-    TempDir d;
-    Process p({"/usr/bin/psql", url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql}, d.path() / "psql.log");
-    auto status = p.wait_exit(20s);
-    if (!status || *status != 0) return std::nullopt;
-    auto out = p.log();
-    return out.substr(0, out.find('\n'));
-  }
+  ClusterTest() : ClusterFixture("cluster") {}
 
   Api api(int i) const { return Api{cluster_->port(i)}; }
   // Starts a generation on instance `i`; returns {conversation, assistant message}.
@@ -74,17 +40,14 @@ class ClusterTest : public ::testing::Test {
   // The delta number of the answer's last snapshot in PostgreSQL (what survives a crash); the
   // API would show the live text instead.
   std::int64_t stored_delta_seq(const std::string& mid) {
-    TempDir d;
-    Process psql(
-        {"/usr/bin/psql", pg_, "-Atc", "SELECT delta_seq FROM messages WHERE id = '" + mid + "'"},
-        d.path() / "psql.log");
-    psql.wait_exit(20s);
+    auto out = psql(pg_, "SELECT delta_seq FROM messages WHERE id = '" + mid + "'");
     try {
-      return std::stoll(psql.log());
+      return out ? std::stoll(*out) : -1;
     } catch (const std::exception&) {
       return -1;
     }
   }
+
   // Waits (bounded) until at least `deltas` deltas of the answer are saved in the store.
   void wait_for_saved(const std::string& mid, std::int64_t deltas) {
     for (int n = 0; n < 300; ++n) {
@@ -97,9 +60,6 @@ class ClusterTest : public ::testing::Test {
     return json::parse(http_request(cluster_->fake_port(), "GET", "/_fake/stats").body).as_object();
   }
   int readyz(int i) const { return http_request(cluster_->port(i), "GET", "/readyz").status; }
-
-  std::string base_url_, schema_, pg_;
-  std::unique_ptr<Cluster> cluster_;
 };
 
 void expect_contiguous(const StreamResult& s, std::uint64_t first) {

@@ -12,6 +12,7 @@
 
 #include "integration/auth/accounts_client.hpp"
 #include "integration/cluster/cluster.hpp"
+#include "integration/cluster/fixture.hpp"
 
 namespace chatstream::testing {
 namespace {
@@ -20,44 +21,11 @@ namespace json = boost::json;
 
 constexpr int A = 0, B = 1, C = 2;
 
-class SharedLimitsTest : public ::testing::Test {
+class SharedLimitsTest : public ClusterFixture {
  protected:
-  void SetUp() override {
-    const char* pg = std::getenv("CHATSTREAM_TEST_POSTGRES_URL");
-    if (!pg || !*pg)
-      GTEST_SKIP() << "CHATSTREAM_TEST_POSTGRES_URL is not set (scripts/test sets it)";
-    if (!server_supports_redis()) {
-      GTEST_SKIP() << cluster_server_binary() << " has no --redis option";
-    }
-    base_url_ = pg;
-    schema_ = "limits_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}());
-    ASSERT_TRUE(psql(base_url_, "CREATE SCHEMA " + schema_)) << "cannot create a schema";
-    pg_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") +
-          "options=-csearch_path%3D" + schema_;
-    cluster_ = std::make_unique<Cluster>(
-        pg_, 3,
-        std::vector<std::string>{"--mode", "multi-user", "--password-cost", "minimum",
-                                 "--user-requests-per-minute", "3"});
-  }
-  void TearDown() override {
-    if (HasFailure() && cluster_) {
-      for (int i = 0; i < 3; ++i) std::cerr << "--- instance " << i << "\n" << cluster_->log(i);
-    }
-    if (cluster_) {
-      for (const auto& problem : cluster_->stop_instances()) ADD_FAILURE() << problem;
-    }
-    cluster_.reset();
-    if (!schema_.empty()) psql(base_url_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-  }
-
-  static std::optional<std::string> psql(const std::string& url, const std::string& sql) {
-    TempDir d;
-    Process p({"/usr/bin/psql", url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql}, d.path() / "psql.log");
-    auto status = p.wait_exit(20s);
-    if (!status || *status != 0) return std::nullopt;
-    auto out = p.log();
-    return out.substr(0, out.find('\n'));
-  }
+  SharedLimitsTest()
+      : ClusterFixture("limits", {"--mode", "multi-user", "--password-cost", "minimum",
+                                  "--user-requests-per-minute", "3"}) {}
 
   // `chatstream user add` on the shared database.
   void add_user(const std::string& name, const std::string& role = "user") {
@@ -88,9 +56,6 @@ class SharedLimitsTest : public ::testing::Test {
     if (!model.empty()) body["model"] = "oa/" + model;
     return c.call("POST", "/api/conversations/" + cid + "/messages", json::serialize(body));
   }
-
-  std::string base_url_, schema_, pg_;
-  std::unique_ptr<Cluster> cluster_;
 };
 
 void expect_429(const HttpResponse& r, const std::string& code, int max_retry) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "redis/client.hpp"
+#include "unit/redis/io_loop.hpp"
 #include "unit/redis/redis_process.hpp"
 
 namespace chatstream::redis {
@@ -17,28 +18,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-// An io_context running on a thread of its own for the duration of a test.
-class Loop {
- public:
-  Loop() : guard_(ioc_.get_executor()), thread_([this] { ioc_.run(); }) {}
-  ~Loop() {
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  asio::any_io_executor executor() { return ioc_.get_executor(); }
-  template <class T>
-  T run(asio::awaitable<T> a) {
-    auto f = asio::co_spawn(ioc_, std::move(a), asio::use_future);
-    if (f.wait_for(20s) != std::future_status::ready) throw std::runtime_error("timed out");
-    return f.get();
-  }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::thread thread_;
-};
+using chatstream::testing::Loop;
 
 Config config_for(const testing::RedisServer& server) {
   auto c = parse_url(server.url());
