@@ -223,7 +223,8 @@ class Store {
   // Fire-and-forget snapshot of a streaming message's content. Queued to the writer; many
   // snapshots are written in one transaction, and a newer snapshot of a message replaces a
   // queued older one. Ignored once the message is no longer streaming. Durable after the
-  // next flush() or any awaited write that completes later.
+  // next flush(), or by itself within about progress_interval (plus the time to write the
+  // snapshots queued before it). Other awaited writes do not wait for queued snapshots.
   virtual void save_progress(std::string message_id, std::string content,
                              std::int64_t delta_seq = 0) = 0;
 

@@ -49,7 +49,10 @@ BatchWriter::~BatchWriter() {
 void BatchWriter::commit_everything() {
   progress_timer_.cancel();
   try {
-    if (anything_queued()) begin_if_needed();
+    if (round_next_ < round_.size() || anything_queued()) {
+      begin_if_needed();
+      write_all_progress();
+    }
   } catch (...) {
     failures_.fetch_add(1);  // the database is unusable: queued snapshots are lost
   }
@@ -113,7 +116,8 @@ StoreStats BatchWriter::stats() const {
   s.progress_superseded = superseded_.load();
   s.write_failures = failures_.load();
   std::lock_guard lock(progress_mutex_);
-  s.queue_depth = queued_ops_.load() + progress_.size() + touches_[0].size() + touches_[1].size();
+  s.queue_depth = queued_ops_.load() + round_left_.load() + progress_.size() + touches_[0].size() +
+                  touches_[1].size();
   return s;
 }
 
@@ -160,7 +164,6 @@ void BatchWriter::begin_if_needed() {
 void BatchWriter::commit_batch() {
   std::exception_ptr failure;
   try {
-    write_queued_progress();
     backend_->commit();
     transactions_.fetch_add(1);
   } catch (...) {
@@ -180,15 +183,78 @@ void BatchWriter::commit_batch() {
   for (auto& f : finished) f.done(failure ? failure : f.error);
 }
 
-void BatchWriter::write_queued_progress() {
-  std::unordered_map<std::string, Progress> batch;
+void BatchWriter::take_queued_progress() {
+  std::unordered_map<std::string, Progress> queued;
   {
     std::lock_guard lock(progress_mutex_);
-    batch.swap(progress_);
+    queued.swap(progress_);
   }
+  round_.clear();
+  round_next_ = 0;
+  round_.reserve(queued.size());
+  for (auto& [id, p] : queued) round_.push_back(Snapshot{id, std::move(p)});
+  // Ids grow with time: in id order the rows of live messages are neighbours on few pages.
+  std::sort(round_.begin(), round_.end(),
+            [](const Snapshot& a, const Snapshot& b) { return a.message_id < b.message_id; });
+  round_left_.store(round_.size());
+}
+
+void BatchWriter::write_snapshot(const Snapshot& s, std::int64_t now) {
+  backend_->write_progress(s.message_id, s.progress.content, s.progress.delta_seq, now);
+}
+
+void BatchWriter::write_all_progress() {
   const std::int64_t now = options_.clock();
-  for (const auto& [id, p] : batch) backend_->write_progress(id, p.content, p.delta_seq, now);
+  // The older snapshots of an unfinished timer round first, then the newer queued ones.
+  for (; round_next_ < round_.size(); ++round_next_) write_snapshot(round_[round_next_], now);
+  take_queued_progress();
+  for (; round_next_ < round_.size(); ++round_next_) write_snapshot(round_[round_next_], now);
+  round_.clear();
+  round_next_ = 0;
+  round_left_.store(0);
   write_queued_touches();
+}
+
+void BatchWriter::write_progress_chunk() {
+  // Operations that ran since the last chunk commit first, without waiting for snapshots.
+  if (in_transaction_) commit_batch();
+  try {
+    begin_if_needed();
+    const std::int64_t now = options_.clock();
+    if (round_next_ == 0) write_queued_touches();
+    const std::size_t end =
+        std::min(round_.size(), round_next_ + std::max<std::size_t>(1, options_.progress_chunk));
+    for (; round_next_ < end; ++round_next_) write_snapshot(round_[round_next_], now);
+    round_left_.store(round_.size() - round_next_);
+  } catch (...) {
+    // The rest of the round is lost (newer snapshots of its messages replace it; final states
+    // never depend on them); the writer goes on with the next round.
+    failures_.fetch_add(1);
+    if (in_transaction_) {
+      try {
+        backend_->rollback();
+      } catch (...) {
+        // Already rolled back by the database.
+      }
+      in_transaction_ = false;
+      ops_in_batch_ = 0;
+      std::vector<Finished> finished;
+      finished.swap(finished_);
+      for (auto& f : finished) f.done(std::current_exception());
+    }
+    round_next_ = round_.size();
+    round_left_.store(0);
+  }
+  if (in_transaction_) commit_batch();
+  if (round_next_ < round_.size()) {
+    // Behind the operations queued meanwhile: they run (and commit) before the next chunk.
+    asio::post(io_, [this] { write_progress_chunk(); });
+    return;
+  }
+  round_.clear();
+  round_next_ = 0;
+  std::lock_guard lock(progress_mutex_);
+  if (!progress_.empty() || !touches_[0].empty() || !touches_[1].empty()) arm_timer_locked();
 }
 
 void BatchWriter::write_queued_touches() {
@@ -213,14 +279,11 @@ void BatchWriter::on_progress_timer() {
     std::lock_guard lock(progress_mutex_);
     progress_timer_armed_ = false;
   }
+  // A round still being written re-arms the timer when it ends (snapshots stay in order).
+  if (round_next_ < round_.size()) return;
   if (!anything_queued()) return;
-  try {
-    begin_if_needed();
-  } catch (...) {
-    failures_.fetch_add(1);
-    return;
-  }
-  commit_batch();
+  take_queued_progress();
+  write_progress_chunk();
 }
 
 void BatchWriter::publish_counters() {

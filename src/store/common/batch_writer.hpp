@@ -9,9 +9,13 @@
 // completed write is durable and visible to readers.
 //
 // save_progress() snapshots live in a map (a newer snapshot of a message replaces the
-// queued one) and are written by a timer every `progress_interval`, or earlier by any batch
-// that commits. touch() timestamps (sessions, API tokens) are queued the same way: the
-// newest time per (kind, id) wins and they are written with the progress snapshots.
+// queued one) and are written by a timer every `progress_interval`, in id order (rows of
+// live messages lie close together) and in transactions of at most `progress_chunk`
+// snapshots. Operations queued meanwhile run between two chunks: an awaited write never
+// waits for more than one chunk of snapshots, and its batch commits without writing the
+// queued snapshots (write_all_progress() inside an operation does, e.g. for a flush).
+// touch() timestamps (sessions, API tokens) are queued the same way: the newest time per
+// (kind, id) wins and they are written with the progress snapshots.
 // Thread safety: submit(), save_progress()/drop_progress(), touch() and stats() may be
 // called from any thread.
 #pragma once
@@ -65,6 +69,7 @@ struct WriterOptions {
   std::chrono::milliseconds progress_interval{100};
   std::size_t max_batch = 256;
   std::function<std::int64_t()> clock;  // epoch ms; never empty
+  std::size_t progress_chunk = 128;     // snapshots per timer transaction at most
 };
 
 class BatchWriter {
@@ -89,6 +94,9 @@ class BatchWriter {
   // Writer thread only, inside the batch transaction: writes the queued touches now (for an
   // operation that must see them, e.g. expiring idle sessions).
   void write_queued_touches();
+  // Writer thread only, inside the batch transaction: writes every queued snapshot (those a
+  // timer round is writing first, then the newer ones) and touch, e.g. for flush().
+  void write_all_progress();
   StoreStats stats() const;
 
  private:
@@ -101,11 +109,19 @@ class BatchWriter {
     std::exception_ptr error;
   };
 
+  // A snapshot taken out of the map by a timer round, waiting for its chunk.
+  struct Snapshot {
+    std::string message_id;
+    Progress progress;
+  };
+
   void run_op(const Work& work, Done done);
   void commit_everything();
   void begin_if_needed();
   void commit_batch();
-  void write_queued_progress();
+  void take_queued_progress();  // moves the map into round_, sorted by id
+  void write_progress_chunk();  // the next chunk of round_, in its own transaction
+  void write_snapshot(const Snapshot& s, std::int64_t now);
   bool anything_queued() const;  // progress or touches; takes progress_mutex_
   void arm_timer_locked();       // progress_mutex_ held
   void arm_progress_timer();
@@ -125,12 +141,15 @@ class BatchWriter {
   bool progress_timer_armed_ = false;  // guarded by progress_mutex_
 
   // Writer thread only.
+  std::vector<Snapshot> round_;  // the timer round being written, sorted by id
+  std::size_t round_next_ = 0;   // first snapshot of round_ not yet written
   bool in_transaction_ = false;
   bool commit_posted_ = false;
   std::size_t ops_in_batch_ = 0;
   std::vector<Finished> finished_;
 
   std::atomic<std::uint64_t> queued_ops_{0};
+  std::atomic<std::uint64_t> round_left_{0};  // snapshots of round_ not yet written
   std::atomic<std::uint64_t> transactions_{0};
   std::atomic<std::uint64_t> statements_{0};
   std::atomic<std::uint64_t> rows_{0};

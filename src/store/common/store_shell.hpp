@@ -116,7 +116,7 @@ class StoreShell final : public Store {
   boost::asio::awaitable<bool> ping() override { return core_.ping(); }
 
   boost::asio::awaitable<void> flush() override {
-    return core_.write([](Connection&) {});
+    return core_.write([writer = &core_.writer()](Connection&) { writer->write_all_progress(); });
   }
 
   StoreStats stats() const override { return core_.writer().stats(); }
