@@ -250,6 +250,28 @@ void Generation::request_cancel(std::optional<std::uint64_t> shown, store::Messa
   });
 }
 
+bool Generation::mark_snapshot_due() {
+  std::lock_guard lock(mutex_);
+  if (snapshot_queued_ || snapshots_stopped_) return false;
+  snapshot_queued_ = true;
+  return true;
+}
+
+void Generation::save_snapshot(store::Store& store) {
+  // Under the lock: stop_snapshots() cannot return while a snapshot is being handed over.
+  std::lock_guard lock(mutex_);
+  snapshot_queued_ = false;
+  const std::uint64_t seq = text_end_.size();
+  if (snapshots_stopped_ || seq == snapshot_seq_) return;
+  snapshot_seq_ = seq;
+  store.save_progress(message_id_, text_, static_cast<std::int64_t>(seq));
+}
+
+void Generation::stop_snapshots() {
+  std::lock_guard lock(mutex_);
+  snapshots_stopped_ = true;
+}
+
 asio::awaitable<bool> Generation::wait_finished(std::chrono::milliseconds timeout) {
   struct Waiter {
     explicit Waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}

@@ -105,6 +105,14 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::optional<std::uint64_t> cancel_shown() const;
   store::MessageStatus cancel_status() const;
 
+  // Snapshots (generation/snapshots.hpp). mark_snapshot_due: true when the caller should
+  // queue this generation (not queued yet, snapshots not stopped). save_snapshot: saves the
+  // text if it grew since the last snapshot (and clears the queued mark). stop_snapshots:
+  // the final state is being written; no save_progress is issued after it returns.
+  bool mark_snapshot_due();
+  void save_snapshot(store::Store& store);
+  void stop_snapshots();
+
   // Completes when the generation has ended or `timeout` passed. Returns finished().
   boost::asio::awaitable<bool> wait_finished(std::chrono::milliseconds timeout);
 
@@ -131,6 +139,9 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::vector<std::uint64_t> observers_;  // tokens subscribed with watcher = false
   std::optional<Clock::time_point> unwatched_since_;
   std::optional<std::uint64_t> cancel_shown_;
+  std::uint64_t snapshot_seq_ = 0;  // deltas in the last snapshot
+  bool snapshot_queued_ = false;
+  bool snapshots_stopped_ = false;
   store::MessageStatus cancel_status_ = store::MessageStatus::cancelled;
 
   std::atomic<bool> cancel_requested_{false};

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <deque>
 
 #include "generation/run.hpp"
 
@@ -26,15 +27,20 @@ struct GenerationHub::State : std::enable_shared_from_this<GenerationHub::State>
         store(s),
         settings(hs),
         logger(std::move(l)),
+        snapshots(std::make_shared<SnapshotScheduler>(executor, s, hs.persist_interval)),
         sweep_timer(asio::make_strand(executor)) {}
 
   asio::any_io_executor executor;
   store::Store& store;
   HubSettings settings;
   std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<SnapshotScheduler> snapshots;
 
   mutable std::mutex mutex;
   std::unordered_map<std::string, std::shared_ptr<Generation>> live;
+  // Generations that ended here, oldest first: the sweep evicts expired logs from the front
+  // instead of scanning every live generation.
+  std::deque<std::pair<Generation::Clock::time_point, std::weak_ptr<Generation>>> ended;
   std::size_t running = 0;  // reserved or running; guarded by mutex
   std::atomic<std::uint64_t> started{0};
   std::atomic<std::uint64_t> deltas{0};
@@ -48,9 +54,11 @@ struct GenerationHub::State : std::enable_shared_from_this<GenerationHub::State>
     });
   }
 
-  void on_finished(const std::shared_ptr<Generation>&) {
+  void on_finished(const std::shared_ptr<Generation>& g) {
+    const auto at = g->finished_at().value_or(Generation::Clock::now());
     std::lock_guard lock(mutex);
     if (running > 0) --running;
+    ended.emplace_back(at, g);
   }
   void sweep();
 };
@@ -60,20 +68,21 @@ void GenerationHub::State::sweep() {
   std::vector<std::shared_ptr<Generation>> to_cancel;
   {
     std::lock_guard lock(mutex);
-    for (auto it = live.begin(); it != live.end();) {
-      auto& g = it->second;
-      auto finished_at = g->finished_at();
-      if (finished_at && now - *finished_at >= settings.log_grace) {
-        it = live.erase(it);
-        continue;
-      }
-      // With several instances its watchers may be on other instances, which this one cannot
-      // see: never cancelled for being unwatched there (docs/cluster.md).
-      if (!finished_at && settings.cancel_unwatched_after && !cluster) {
+    while (!ended.empty() && now - ended.front().first >= settings.log_grace) {
+      auto g = ended.front().second.lock();
+      ended.pop_front();
+      if (!g) continue;  // discarded meanwhile
+      auto it = live.find(g->message_id());
+      if (it != live.end() && it->second == g) live.erase(it);
+    }
+    // With several instances its watchers may be on other instances, which this one cannot
+    // see: never cancelled for being unwatched there (docs/cluster.md).
+    if (settings.cancel_unwatched_after && !cluster) {
+      for (const auto& [id, g] : live) {
+        if (g->finished()) continue;
         auto since = g->unwatched_since();
         if (since && now - *since >= *settings.cancel_unwatched_after) to_cancel.push_back(g);
       }
-      ++it;
     }
   }
   for (auto& g : to_cancel) {
@@ -124,7 +133,7 @@ std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
     state_->live[params.message_id] = g;
   }
   state_->started.fetch_add(1);
-  RunContext ctx{state_->store, state_->settings.persist_interval, state_->logger,
+  RunContext ctx{state_->store, state_->snapshots, state_->logger,
                  [weak = std::weak_ptr<State>(state_)](const std::shared_ptr<Generation>& gen) {
                    if (auto s = weak.lock()) s->on_finished(gen);
                  },

@@ -1,11 +1,8 @@
 #include "generation/run.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -23,44 +20,34 @@ struct Collected {
   std::optional<providers::Usage> usage;
   std::optional<providers::Finish> finish;
   std::optional<providers::StreamError> error;
+  std::size_t deltas = 0;
 };
 
-// Snapshots of a running generation. Driven by the deltas, not by polling: the first unsaved
-// delta arms the timer for `interval`, when it expires the log is saved. An idle generation
-// costs no wake-up, a busy one at most one save per interval. Strand only.
-struct Persister {
-  Persister(asio::any_io_executor ex, std::chrono::milliseconds i)
-      : timer(std::move(ex), Clock::time_point::max()), interval(i) {}
-  asio::steady_timer timer;
-  std::chrono::milliseconds interval;
-  bool armed = false;    // a save is scheduled
-  bool stopped = false;  // the final state is being written
-
-  void on_delta() {
-    if (armed || stopped) return;
-    armed = true;
-    timer.expires_after(interval);  // wakes the loop parked at time_point::max
-  }
-  void stop() {
-    stopped = true;
-    timer.cancel();
-  }
-};
-
-asio::awaitable<void> persist_loop(std::shared_ptr<Generation> g, store::Store* store,
-                                   std::shared_ptr<Persister> p) {
-  std::uint64_t saved = 0;
-  while (!p->stopped) {
-    co_await p->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (p->stopped) break;
-    if (!p->armed || p->timer.expiry() > Clock::now()) continue;  // armed since: wait for it
-    p->armed = false;
-    p->timer.expires_at(Clock::time_point::max());
-    auto seq = g->last_seq();
-    if (seq == saved) continue;
-    store->save_progress(g->message_id(), g->text_up_to(seq), static_cast<std::int64_t>(seq));
-    saved = seq;
-  }
+// Gathers the provider's events: deltas go to the log (and queue a snapshot), the rest into
+// `c`. Runs on the generation's strand.
+providers::EventSink make_sink(std::shared_ptr<Generation> g, std::shared_ptr<Collected> c,
+                               SnapshotScheduler* snapshots) {
+  return [g = std::move(g), c = std::move(c), snapshots](providers::Event&& event) {
+    std::visit(
+        [&](auto&& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, providers::TextDelta>) {
+            if (e.text.empty()) return;
+            if (!c->first_token) c->first_token = Clock::now();
+            g->append(e.text);
+            snapshots->on_delta(g);
+            ++c->deltas;
+          } else if constexpr (std::is_same_v<T, providers::Usage>) {
+            c->usage = e;
+          } else if constexpr (std::is_same_v<T, providers::Finish>) {
+            c->finish = std::move(e);
+          } else if constexpr (std::is_same_v<T, providers::StreamError>) {
+            c->error = std::move(e);
+          }
+          // Reasoning and tool-call fragments are not part of a chat answer's text.
+        },
+        std::move(event));
+  };
 }
 
 std::string error_code_for(const providers::StreamError& e) {
@@ -118,44 +105,57 @@ Outcome decide(const Generation& g, const Collected& c, Clock::time_point starte
   return o;
 }
 
+store::MessageFinal final_state_of(const Generation& g, const Outcome& outcome,
+                                   std::string content) {
+  store::MessageFinal f;
+  f.id = g.message_id();
+  f.content = std::move(content);
+  f.status = outcome.status;
+  f.finish_reason = outcome.finish_reason;
+  f.prompt_tokens = outcome.prompt_tokens;
+  f.completion_tokens = outcome.completion_tokens;
+  f.ttft_ms = outcome.ttft_ms;
+  f.duration_ms = outcome.duration_ms;
+  f.error_message = outcome.error_message;
+  f.error_code = outcome.error_code;
+  f.delta_seq = static_cast<std::int64_t>(outcome.last_seq);
+  return f;
+}
+
+// Writes the final state, then ends the log (subscribers get `done`/`error` only once it is
+// durable). A coroutine of its own: its frame (outcome, final state) exists only at the end,
+// not during the whole stream.
+asio::awaitable<void> save_final(std::shared_ptr<Generation> g, std::string model_id,
+                                 std::shared_ptr<Collected> collected, Clock::time_point started,
+                                 const RunContext* ctx) {
+  std::string content;
+  Outcome outcome = decide(*g, *collected, started, content);
+  try {
+    co_await ctx->store.finish_message(final_state_of(*g, outcome, std::move(content)));
+  } catch (const std::exception& e) {
+    ctx->logger->error("saving message {} failed: {}", g->message_id(), e.what());
+  }
+  if (outcome.status == store::MessageStatus::error) {
+    ctx->logger->warn("generation {} ({}) failed: {} [{}]", g->message_id(), model_id,
+                      outcome.error_message.value_or(""), outcome.error_code.value_or(""));
+  }
+  g->finish(std::move(outcome));
+  ctx->on_finished(g);
+}
+
 }  // namespace
 
 asio::awaitable<void> run_generation(std::shared_ptr<Generation> g, providers::ResolvedModel model,
                                      providers::ChatRequest request, RunContext ctx) {
   const auto started = Clock::now();
-  auto strand = co_await asio::this_coro::executor;
-  auto persister = std::make_shared<Persister>(strand, ctx.persist_interval);
-  asio::co_spawn(strand, persist_loop(g, &ctx.store, persister), asio::detached);
-
   auto collected = std::make_shared<Collected>();
-  std::size_t deltas = 0;
-  providers::EventSink sink = [g, collected, persister, &deltas](providers::Event&& event) {
-    std::visit(
-        [&](auto&& e) {
-          using T = std::decay_t<decltype(e)>;
-          if constexpr (std::is_same_v<T, providers::TextDelta>) {
-            if (e.text.empty()) return;
-            if (!collected->first_token) collected->first_token = Clock::now();
-            g->append(e.text);
-            persister->on_delta();
-            ++deltas;
-          } else if constexpr (std::is_same_v<T, providers::Usage>) {
-            collected->usage = e;
-          } else if constexpr (std::is_same_v<T, providers::Finish>) {
-            collected->finish = std::move(e);
-          } else if constexpr (std::is_same_v<T, providers::StreamError>) {
-            collected->error = std::move(e);
-          }
-          // Reasoning and tool-call fragments are not part of a chat answer's text.
-        },
-        std::move(event));
-  };
-
   if (!g->cancel_requested()) {
     try {
       // A nested spawn bound to the generation's cancel slot: cancelling closes the upstream
       // request, and only the provider call sees the cancellation.
-      co_await asio::co_spawn(strand, model.provider->stream_chat(std::move(request), sink),
+      auto sink = make_sink(g, collected, ctx.snapshots.get());
+      co_await asio::co_spawn(co_await asio::this_coro::executor,
+                              model.provider->stream_chat(std::move(request), std::move(sink)),
                               asio::bind_cancellation_slot(g->cancel_slot(), asio::use_awaitable));
     } catch (const std::exception& e) {
       if (!collected->error) {
@@ -164,34 +164,9 @@ asio::awaitable<void> run_generation(std::shared_ptr<Generation> g, providers::R
       }
     }
   }
-  ctx.count_deltas(deltas);
-  persister->stop();  // no snapshot may land after the final state
-
-  std::string content;
-  Outcome outcome = decide(*g, *collected, started, content);
-  store::MessageFinal final_state;
-  final_state.id = g->message_id();
-  final_state.content = std::move(content);
-  final_state.status = outcome.status;
-  final_state.finish_reason = outcome.finish_reason;
-  final_state.prompt_tokens = outcome.prompt_tokens;
-  final_state.completion_tokens = outcome.completion_tokens;
-  final_state.ttft_ms = outcome.ttft_ms;
-  final_state.duration_ms = outcome.duration_ms;
-  final_state.error_message = outcome.error_message;
-  final_state.error_code = outcome.error_code;
-  final_state.delta_seq = static_cast<std::int64_t>(outcome.last_seq);
-  try {
-    co_await ctx.store.finish_message(std::move(final_state));
-  } catch (const std::exception& e) {
-    ctx.logger->error("saving message {} failed: {}", g->message_id(), e.what());
-  }
-  if (outcome.status == store::MessageStatus::error) {
-    ctx.logger->warn("generation {} ({}) failed: {} [{}]", g->message_id(), model.id,
-                     outcome.error_message.value_or(""), outcome.error_code.value_or(""));
-  }
-  g->finish(std::move(outcome));
-  ctx.on_finished(g);
+  ctx.count_deltas(collected->deltas);
+  g->stop_snapshots();  // no snapshot may land after the final state
+  co_await save_final(g, model.id, collected, started, &ctx);
 }
 
 }  // namespace chatstream::generation

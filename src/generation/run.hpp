@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "generation/generation.hpp"
+#include "generation/snapshots.hpp"
 #include "providers/registry.hpp"
 #include "store/store.hpp"
 
@@ -19,14 +20,15 @@ namespace chatstream::generation {
 
 struct RunContext {
   store::Store& store;
-  std::chrono::milliseconds persist_interval;
+  // Snapshots every persist_interval (the hub's); outlives the run.
+  std::shared_ptr<SnapshotScheduler> snapshots;
   std::shared_ptr<spdlog::logger> logger;
   std::function<void(const std::shared_ptr<Generation>&)> on_finished;
   std::function<void(std::size_t)> count_deltas;
 };
 
 // Streams from the provider into the generation's log, snapshots the content to the store
-// every persist_interval, writes the final state, then ends the log (subscribers get
+// (through ctx.snapshots), writes the final state, then ends the log (subscribers get
 // `done`/`error` only after the final state is durable).
 boost::asio::awaitable<void> run_generation(std::shared_ptr<Generation> generation,
                                             providers::ResolvedModel model,
