@@ -82,13 +82,16 @@ boost::asio::awaitable<void> watch_generation(std::shared_ptr<generation::Genera
 }
 
 // Builds the context from the branch ending at `leaf_id` and starts the generation. The
-// ticket (if any) is held until the generation ends, then records its tokens.
+// ticket (if any) is held until the generation ends, then records its tokens. `branch`: the
+// branch when the caller knows it already (a new root message is its own branch), else it is
+// read from the store.
 boost::asio::awaitable<void> start_generation(ApiContext* ctx, std::string user,
                                               store::Conversation conversation, std::string leaf_id,
                                               store::Message assistant,
                                               providers::ResolvedModel model,
-                                              std::shared_ptr<auth::GenerationTicket> ticket) {
-  auto branch = co_await ctx->store.get_branch(user, leaf_id);
+                                              std::shared_ptr<auth::GenerationTicket> ticket,
+                                              std::vector<store::Message> branch = {}) {
+  if (branch.empty()) branch = co_await ctx->store.get_branch(user, leaf_id);
   auto request = generation::build_chat_request(branch, conversation.system_prompt,
                                                 ctx->settings.context_budget_chars);
   request.model = model.model;
@@ -201,8 +204,11 @@ Reply post_message(ApiContext* ctx, http::Request req) {
     co_await ctx->store.update_conversation(user, cid, std::move(patch));
   }
 
+  // A new root message is the whole branch: no read needed.
+  std::vector<store::Message> branch;
+  if (!parent) branch.push_back(stored[0]);
   co_await start_generation(ctx, user, *conversation, stored[0].id, stored[1], *model,
-                            std::move(ticket));
+                            std::move(ticket), std::move(branch));
 
   if (patch_title && ctx->settings.auto_titles && model->provider->kind() != "simulated") {
     if (auto g = ctx->hub.find(stored[1].id)) {
