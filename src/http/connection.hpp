@@ -2,9 +2,10 @@
 // SSE writer (sse_writer.cpp). Accessed only on its strand.
 #pragma once
 
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -12,8 +13,6 @@
 #include "http/server_impl.hpp"
 
 namespace chatstream::http {
-
-struct SseWait;
 
 // What the session keeps of a request after handing it to its handler.
 struct RequestInfo {
@@ -23,26 +22,30 @@ struct RequestInfo {
   unsigned version = 11;
 };
 
-struct Connection {
-  explicit Connection(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
+using ConnectionStream = boost::beast::basic_stream<boost::asio::ip::tcp, ConnectionStrand>;
 
-  boost::beast::tcp_stream stream;
+struct Connection {
+  explicit Connection(ConnectionSocket socket) : stream(std::move(socket)) {}
+
+  ConnectionStream stream;  // with Beast's timeouts: used while requests are read and answered
   boost::beast::flat_buffer buffer;
   std::shared_ptr<SessionHandle> handle;
+  Server::Impl::Registration registration{};
   std::string remote_address;
   bool remote_is_loopback = false;
   bool idle = false;                // waiting for the next request
   bool shutdown_requested = false;  // server is shutting down
-  std::shared_ptr<SseWait> sse;     // set while an SSE response is streaming
 };
 
-// Streams `response.sse` to the client until it ends, the client goes away, a write times
-// out or the server shuts down. The connection is closed afterwards. Returns bytes written.
-boost::asio::awaitable<std::uint64_t> write_sse(std::shared_ptr<Server::Impl> server,
-                                                std::shared_ptr<Connection> conn, Response response,
-                                                RequestInfo request);
+// Ends a session whose socket is closed: unregisters it, counts it closed.
+void end_session(Server::Impl& server, Server::Impl::Registration registration);
 
-// Called on the strand by the server's shutdown (wakes SSE streams).
-void notify_sse_shutdown(Connection& conn);
+// Takes the connection over for the SSE response `response` (on the connection's strand):
+// the socket leaves `conn`, and a callback-driven writer streams head and events until the
+// source ends, the client goes away, a write misses its deadline or the server shuts down.
+// It then closes the socket, writes the access log line and ends the session (end_session).
+// No coroutine stays suspended for the stream.
+void start_sse(std::shared_ptr<Server::Impl> server, Connection& conn, Response response,
+               RequestInfo request, std::chrono::steady_clock::time_point started);
 
 }  // namespace chatstream::http

@@ -21,7 +21,9 @@ struct Dispatched {
 
 boost::asio::awaitable<Dispatched> dispatch(std::shared_ptr<Server::Impl> server, Request req);
 
-boost::asio::awaitable<void> serve_requests(std::shared_ptr<Server::Impl> server,
+// Serves requests on `conn` while keep-alive allows. Returns true when the connection was
+// handed over to an SSE stream (which then ends the session itself).
+boost::asio::awaitable<bool> serve_requests(std::shared_ptr<Server::Impl> server,
                                             std::shared_ptr<Connection> conn);
 
 }  // namespace chatstream::http

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "http/metrics.hpp"
 #include "http/server_impl.hpp"
@@ -20,18 +21,16 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// A connection's strand sits directly on the io_context, with the concrete executor type when
-// there is one: not on the acceptor's strand (that would serialize every connection through
-// it and dispatch each completion twice), and without a type-erased inner executor.
-asio::any_io_executor connection_strand(const asio::any_io_executor& acceptor_ex) {
-  asio::any_io_executor base = acceptor_ex;
-  if (const auto* s = acceptor_ex.target<asio::strand<asio::any_io_executor>>()) {
+// A connection's strand sits directly on the io_context, with the concrete executor type inside:
+// not on the acceptor's strand (that would serialize every connection through it and dispatch
+// each completion twice), and without a type-erased inner executor.
+asio::io_context::executor_type io_executor_of(const asio::any_io_executor& ex) {
+  asio::any_io_executor base = ex;
+  if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
     base = s->get_inner_executor();
   }
-  if (const auto* io = base.target<asio::io_context::executor_type>()) {
-    return asio::make_strand(*io);
-  }
-  return asio::make_strand(base);
+  if (const auto* io = base.target<asio::io_context::executor_type>()) return *io;
+  throw std::invalid_argument("http::Server needs an io_context executor");
 }
 
 // Accepts until the acceptor is closed. Survives EMFILE/ENFILE/ENOBUFS by backing off.
@@ -40,7 +39,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
   asio::steady_timer backoff(ex);
   auto delay = std::chrono::milliseconds(10);
   while (!self->stopping.load()) {
-    tcp::socket socket(connection_strand(self->acceptor->get_executor()));
+    ConnectionSocket socket(asio::make_strand(io_executor_of(self->acceptor->get_executor())));
     auto [ec] = co_await self->acceptor->async_accept(socket, asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || self->stopping.load()) break;
     if (ec) {
@@ -59,14 +58,14 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
 
 }  // namespace
 
-std::list<std::weak_ptr<SessionHandle>>::iterator Server::Impl::register_session(
+Server::Impl::Registration Server::Impl::register_session(
     const std::shared_ptr<SessionHandle>& handle) {
   std::lock_guard lock(sessions_mutex);
   sessions.push_front(handle);
   return sessions.begin();
 }
 
-void Server::Impl::unregister_session(std::list<std::weak_ptr<SessionHandle>>::iterator it) {
+void Server::Impl::unregister_session(Registration it) {
   std::lock_guard lock(sessions_mutex);
   sessions.erase(it);
 }
@@ -84,6 +83,7 @@ Server::~Server() {
 }
 
 unsigned short Server::start(asio::any_io_executor executor) {
+  io_executor_of(executor);  // refuses other executors before anything is bound
   auto address = asio::ip::make_address(impl_->config.bind_address);
   tcp::endpoint endpoint(address, impl_->config.port);
   auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(executor));

@@ -45,7 +45,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds and starts accepting; throws std::system_error when the address cannot be bound.
-  // Returns the bound port.
+  // Returns the bound port. `executor` must be an io_context's (or a strand on one); other
+  // executors are refused with std::invalid_argument.
   unsigned short start(boost::asio::any_io_executor executor);
 
   // Stops accepting, closes idle keep-alive connections, tells SSE streams to end (an

@@ -1,6 +1,8 @@
 // Internal to http/: state shared by the listener (server.cpp) and sessions (session.cpp).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -14,10 +16,15 @@
 
 namespace chatstream::http {
 
+// A connection's strand: directly on the io_context, with the concrete executor type (no
+// type-erased executor to copy or allocate per operation).
+using ConnectionStrand = boost::asio::strand<boost::asio::io_context::executor_type>;
+using ConnectionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ConnectionStrand>;
+
 // A live connection as the server sees it, so that shutdown can reach it on its strand.
 struct SessionHandle {
-  explicit SessionHandle(boost::asio::any_io_executor ex) : strand(std::move(ex)) {}
-  boost::asio::any_io_executor strand;
+  explicit SessionHandle(ConnectionStrand ex) : strand(std::move(ex)) {}
+  ConnectionStrand strand;
   // Runs on `strand` when the server shuts down. Set and read only on `strand`.
   std::function<void()> on_shutdown;
 };
@@ -40,13 +47,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::mutex sessions_mutex;
   std::list<std::weak_ptr<SessionHandle>> sessions;
 
-  std::list<std::weak_ptr<SessionHandle>>::iterator register_session(
-      const std::shared_ptr<SessionHandle>& handle);
-  void unregister_session(std::list<std::weak_ptr<SessionHandle>>::iterator it);
+  using Registration = std::list<std::weak_ptr<SessionHandle>>::iterator;
+  Registration register_session(const std::shared_ptr<SessionHandle>& handle);
+  void unregister_session(Registration it);
 };
 
-// Runs one connection to completion (defined in session.cpp). Spawned on the socket's strand.
+// Runs one connection (defined in session.cpp). Spawned on the socket's strand. A connection
+// that turns into an SSE stream is handed over to a callback-driven writer and the coroutine
+// ends; the writer ends the session when the stream ends.
 boost::asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server,
-                                         boost::asio::ip::tcp::socket socket);
+                                         ConnectionSocket socket);
 
 }  // namespace chatstream::http

@@ -207,8 +207,13 @@ asio::awaitable<bool> write_answer(std::shared_ptr<Server::Impl> server,
 
 }  // namespace
 
-asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server,
-                                  asio::ip::tcp::socket socket) {
+void end_session(Server::Impl& server, Server::Impl::Registration registration) {
+  server.unregister_session(registration);
+  server.open.fetch_sub(1);
+  server.metrics.connection_closed();
+}
+
+asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server, ConnectionSocket socket) {
   const auto& cfg = server->config;
   boost::system::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -227,30 +232,27 @@ asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server,
     if (!c) return;
     c->shutdown_requested = true;
     if (c->idle) c->stream.cancel();
-    notify_sse_shutdown(*c);
   };
-  auto registration = server->register_session(conn->handle);
+  conn->registration = server->register_session(conn->handle);
 
   if (open_now > cfg.max_connections) {
     auto res = to_beast(json_error(503, "too_many_connections", "Too many open connections."),
                         new_request_id(), 11, false, false);
     co_await write_message(conn, cfg.write_timeout, std::move(res));
-  } else {
-    co_await serve_requests(server, conn);
+  } else if (co_await serve_requests(server, conn)) {
+    co_return;  // the connection streams on without this coroutine (start_sse)
   }
 
   conn->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   conn->stream.socket().close(ec);
-  server->unregister_session(registration);
-  server->open.fetch_sub(1);
-  server->metrics.connection_closed();
+  end_session(*server, conn->registration);
 }
 
-asio::awaitable<void> serve_requests(std::shared_ptr<Server::Impl> server,
+asio::awaitable<bool> serve_requests(std::shared_ptr<Server::Impl> server,
                                      std::shared_ptr<Connection> conn) {
   while (!conn->shutdown_requested && !server->stopping.load()) {
     std::optional<ReadRequest> read = co_await read_request(server, conn);
-    if (!read) co_return;
+    if (!read) co_return false;
     const auto started = read->started;
     const bool keep_alive_requested = read->keep_alive_requested;
     Request& req = read->request;
@@ -261,19 +263,15 @@ asio::awaitable<void> serve_requests(std::shared_ptr<Server::Impl> server,
     server->metrics.observe_request(d.route_name, d.response.status, seconds);
 
     if (d.response.sse) {
-      const unsigned status = d.response.status;
-      auto bytes = co_await write_sse(server, conn, std::move(d.response), info);
-      server->logger->info(
-          "{} {} {} {} {}B {:.1f}ms sse rid={}", conn->remote_address, info.method, info.path,
-          status, bytes, std::chrono::duration<double, std::milli>(Clock::now() - started).count(),
-          info.request_id);
-      co_return;
+      start_sse(server, *conn, std::move(d.response), std::move(info), started);
+      co_return true;
     }
     if (!co_await write_answer(server, conn, std::move(d.response), std::move(info),
                                keep_alive_requested, started)) {
-      co_return;
+      co_return false;
     }
   }
+  co_return false;
 }
 
 }  // namespace chatstream::http

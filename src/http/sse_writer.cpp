@@ -1,191 +1,275 @@
-// The SSE response writer: one timer per stream serves as wake-up signal (new data, client
-// gone, shutdown) and heartbeat deadline, so an idle stream costs one parked coroutine, one
-// timer and a 64-byte read buffer. Everything pending goes out in one write (coalescing).
-#include <boost/asio/as_tuple.hpp>
+// The SSE response writer: a state machine on the connection's strand, driven by callbacks
+// (new data from the source, the client's socket becoming readable, one timer, write
+// completions). An idle stream costs this object, one pending readiness wait on the socket and
+// one pending timer wait; no coroutine frame. Everything pending goes out in one write
+// (coalescing), chunk framing included, from one contiguous buffer.
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_suffix.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <array>
 #include <atomic>
-#include <optional>
 
 #include "http/connection.hpp"
 #include "http/metrics.hpp"
-#include "sse/encoder.hpp"
+#include "http/sse_framing.hpp"
 
 namespace chatstream::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-
-struct SseWait {
-  explicit SseWait(asio::any_io_executor ex) : timer(std::move(ex)) {}
-  asio::steady_timer timer;
-  std::atomic<bool> pending{false};  // a wake-up is queued or not yet consumed (any thread)
-  bool woken = false;                // strand only
-  bool closed = false;               // strand only: client went away
-  bool shutdown = false;             // strand only
-  std::array<char, 64> read_buffer{};
-};
-
-void notify_sse_shutdown(Connection& conn) {
-  if (!conn.sse) return;
-  conn.sse->shutdown = true;
-  conn.sse->timer.cancel();
-}
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Watches the client side: EOF or an error means the client is gone. Bytes a client sends
-// during a stream are ignored.
-void watch_client(std::shared_ptr<Connection> conn, std::shared_ptr<SseWait> wait) {
-  auto& socket = conn->stream.socket();
-  socket.async_read_some(asio::buffer(wait->read_buffer),
-                         [conn, wait](boost::system::error_code ec, std::size_t) mutable {
-                           if (ec) {
-                             wait->closed = true;
-                             wait->timer.cancel();
-                             return;
-                           }
-                           if (!wait->closed) watch_client(std::move(conn), std::move(wait));
-                         });
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, ConnectionStrand>;
+
+std::string serialize_head(const bhttp::response<bhttp::empty_body>& head) {
+  std::string out;
+  bhttp::response_serializer<bhttp::empty_body> sr(head);
+  sr.split(true);
+  boost::system::error_code ec;
+  while (!ec && !sr.is_header_done()) {
+    sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+      std::size_t n = 0;
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      sr.consume(n);
+    });
+  }
+  return out;
 }
 
-// Writes with a deadline that only this write's progress must meet. Returns bytes written,
-// or nullopt on failure (the client is dropped; other streams are unaffected). A client that
-// keeps up has room in its socket buffer: the bytes then go out at once, without an
-// asynchronous operation or a timer; only what does not fit waits, under the deadline.
-template <class Buffers>
-asio::awaitable<std::optional<std::size_t>> timed_write(std::shared_ptr<Connection> conn,
-                                                        std::chrono::milliseconds timeout,
-                                                        Buffers buffers) {
-  auto& socket = conn->stream.socket();
-  boost::system::error_code ec;
-  if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  const std::size_t total = asio::buffer_size(buffers);
-  std::size_t now = ec ? 0 : socket.write_some(buffers, ec);
-  if (now == total) co_return now;
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return std::nullopt;
-  beast::buffers_suffix<Buffers> rest(buffers);
-  rest.consume(now);
-  conn->stream.expires_after(timeout);
-  auto [wec, n] =
-      co_await asio::async_write(conn->stream, rest, asio::as_tuple(asio::use_awaitable));
-  conn->stream.expires_never();
-  if (wec) co_return std::nullopt;
-  co_return now + n;
+std::string make_head(const Response& response, const RequestInfo& request, bool chunked) {
+  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status),
+                                          request.version};
+  head.set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
+  head.set(bhttp::field::cache_control, "no-cache, no-transform");
+  head.set("X-Accel-Buffering", "no");
+  head.set("X-Request-Id", request.request_id);
+  head.set("X-Content-Type-Options", "nosniff");
+  for (const auto& [name, value] : response.headers) head.set(name, value);
+  head.keep_alive(false);
+  if (chunked) head.chunked(true);
+  return serialize_head(head);
 }
+
+class SseStream : public std::enable_shared_from_this<SseStream> {
+ public:
+  SseStream(std::shared_ptr<Server::Impl> server, Connection& conn, Response& response,
+            RequestInfo request, Clock::time_point started)
+      : server_(std::move(server)),
+        socket_(conn.stream.release_socket()),
+        timer_(socket_.get_executor()),
+        source_(std::move(response.sse)),
+        handle_(conn.handle),
+        registration_(conn.registration),
+        remote_address_(std::move(conn.remote_address)),
+        info_(std::move(request)),
+        started_(started),
+        status_(response.status),
+        chunked_(info_.version >= 11),
+        shutdown_(conn.shutdown_requested) {}
+
+  void start(const Response& response) {
+    server_->metrics.sse_opened();
+    out_ = make_head(response, info_, chunked_);
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec) return finish();
+    handle_->on_shutdown = [weak = weak_from_this()] {
+      if (auto s = weak.lock()) s->on_shutdown();
+    };
+    source_->set_waker([weak = weak_from_this()] {
+      auto s = weak.lock();
+      if (!s || s->pending_.exchange(true, std::memory_order_acq_rel)) return;
+      asio::post(s->socket_.get_executor(), [s] { s->on_wake(); });
+    });
+    watch_client();
+    next_heartbeat_ = Clock::now() + server_->config.sse_heartbeat;
+    arm(next_heartbeat_);
+    step();  // the head, with whatever the source already has
+  }
+
+ private:
+  void on_wake() {
+    if (!writing_) step();  // otherwise the write's completion pulls
+  }
+
+  void on_shutdown() {
+    shutdown_ = true;
+    if (!writing_) step();
+  }
+
+  // Pulls everything pending and writes it (with the head on the first call).
+  void step(bool heartbeat = false) {
+    if (finished_ || writing_) return;
+    pending_.store(false, std::memory_order_release);
+    SseFrame frame(out_, chunked_);
+    bool more = source_->pull(out_);
+    if (more && shutdown_) {
+      source_->append_shutdown(out_, server_->config.sse_retry_hint);
+      more = false;
+    }
+    if (more && heartbeat && frame.empty()) out_.append(": hb\n\n");
+    const std::size_t from = frame.close(!more);
+    ending_ = !more;
+    if (from == out_.size()) {
+      out_.clear();
+      if (ending_) finish();
+      return;
+    }
+    write(from);
+  }
+
+  // Writes out_[from, end): at once when the socket takes it (a client that keeps up), else
+  // the rest in an asynchronous write under the write deadline.
+  void write(std::size_t from) {
+    boost::system::error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(out_.data() + from, out_.size() - from), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      n = 0;
+    }
+    if (ec) return finish();
+    bytes_ += n;
+    if (from + n == out_.size()) return written();
+    writing_ = true;
+    write_deadline_ = Clock::now() + server_->config.write_timeout;
+    arm(write_deadline_);
+    asio::async_write(socket_, asio::buffer(out_.data() + from + n, out_.size() - from - n),
+                      [self = shared_from_this()](boost::system::error_code wec, std::size_t wn) {
+                        self->on_written(wec, wn);
+                      });
+  }
+
+  void on_written(boost::system::error_code ec, std::size_t n) {
+    writing_ = false;
+    bytes_ += n;
+    if (ec || finished_) return finish();
+    written();
+    if (!finished_) step();  // what arrived meanwhile (or a shutdown, or the client's EOF)
+  }
+
+  void written() {
+    if (out_.capacity() > kKeptCapacity) {
+      std::string().swap(out_);  // a large burst: do not keep its buffer for the stream
+    } else {
+      out_.clear();
+    }
+    if (ending_ || closed_) return finish();
+    next_heartbeat_ = Clock::now() + server_->config.sse_heartbeat;
+  }
+
+  // One timer, re-armed lazily: it is moved earlier only when a deadline comes before its
+  // expiry; otherwise it fires, finds the deadline moved on and waits again.
+  void arm(Clock::time_point at) {
+    if (timer_waiting_ && timer_at_ <= at) return;
+    timer_at_ = at;
+    timer_waiting_ = true;
+    timer_.expires_at(at);
+    timer_.async_wait(
+        [self = shared_from_this(), at](boost::system::error_code ec) { self->on_timer(ec, at); });
+  }
+
+  void on_timer(boost::system::error_code ec, Clock::time_point at) {
+    if (finished_ || ec || at != timer_at_) return;  // cancelled, or replaced by an earlier one
+    timer_waiting_ = false;
+    const auto now = Clock::now();
+    if (writing_) {
+      if (now >= write_deadline_) return finish();  // a slow client: dropped, others unaffected
+      return arm(write_deadline_);
+    }
+    if (now >= next_heartbeat_) {
+      step(true);
+      if (finished_) return;
+      if (!writing_) next_heartbeat_ = now + server_->config.sse_heartbeat;
+    }
+    arm(writing_ ? write_deadline_ : next_heartbeat_);
+  }
+
+  // Watches the client side: EOF or an error means the client is gone. Bytes a client sends
+  // during a stream are read and ignored.
+  void watch_client() {
+    socket_.async_wait(
+        asio::socket_base::wait_read,
+        [self = shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
+  }
+
+  void on_readable(boost::system::error_code ec) {
+    if (finished_) return;
+    std::array<char, 256> sink;
+    for (int i = 0; !ec && i < 16; ++i) {
+      const std::size_t n = socket_.read_some(asio::buffer(sink), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) return watch_client();
+      if (!ec && n == 0) ec = asio::error::eof;
+    }
+    if (!ec) return watch_client();
+    closed_ = true;
+    if (!writing_) finish();  // else the write fails or completes, then finishes
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    source_->on_close();
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
+    handle_->on_shutdown = nullptr;
+    auto& server = *server_;
+    server.metrics.sse_closed();
+    server.metrics.add_bytes_written(bytes_);
+    server.logger->info("{} {} {} {} {}B {:.1f}ms sse rid={}", remote_address_, info_.method,
+                        info_.path, status_, bytes_,
+                        std::chrono::duration<double, std::milli>(Clock::now() - started_).count(),
+                        info_.request_id);
+    end_session(server, registration_);
+  }
+
+  static constexpr std::size_t kKeptCapacity = 4096;
+
+  std::shared_ptr<Server::Impl> server_;
+  ConnectionSocket socket_;
+  Timer timer_;
+  std::shared_ptr<SseSource> source_;
+  std::shared_ptr<SessionHandle> handle_;
+  Server::Impl::Registration registration_;
+  std::string remote_address_;
+  RequestInfo info_;
+  std::string out_;  // what is being written (the head, then frames)
+  Clock::time_point started_;
+  Clock::time_point next_heartbeat_{};
+  Clock::time_point write_deadline_{};
+  Clock::time_point timer_at_{};
+  std::uint64_t bytes_ = 0;
+  unsigned status_;
+  std::atomic<bool> pending_{false};  // a wake-up is queued and not yet consumed (any thread)
+  bool chunked_;                      // HTTP/1.1: chunked; HTTP/1.0: close-delimited
+  bool shutdown_;
+  bool writing_ = false;  // an asynchronous write is in flight (out_ must stay)
+  bool ending_ = false;   // the source is done: finish once out_ is written
+  bool closed_ = false;   // the client went away
+  bool finished_ = false;
+  bool timer_waiting_ = false;
+};
 
 }  // namespace
 
-asio::awaitable<std::uint64_t> write_sse(std::shared_ptr<Server::Impl> server,
-                                         std::shared_ptr<Connection> conn, Response response,
-                                         RequestInfo request) {
-  const bool chunked = request.version >= 11;
-  auto source = std::move(response.sse);
-  auto wait = std::make_shared<SseWait>(conn->stream.get_executor());
-  conn->sse = wait;
-  conn->buffer.shrink_to_fit();  // the request is read: hold no read buffer while streaming
-  server->metrics.sse_opened();
-
-  std::uint64_t bytes = 0;
-  bool ok = true;
-  const auto write_timeout = server->config.write_timeout;
-  // Sends `out` as one chunk (HTTP/1.1) or raw (HTTP/1.0, close-delimited).
-  auto send = [&](const std::string& data) {
-    return chunked ? timed_write(conn, write_timeout, bhttp::make_chunk(asio::buffer(data)))
-                   : timed_write(conn, write_timeout, asio::const_buffer(asio::buffer(data)));
-  };
-
-  {
-    // The head and what it was made of live only until it is written.
-    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status),
-                                            request.version};
-    head.set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
-    head.set(bhttp::field::cache_control, "no-cache, no-transform");
-    head.set("X-Accel-Buffering", "no");
-    head.set("X-Request-Id", request.request_id);
-    head.set("X-Content-Type-Options", "nosniff");
-    for (const auto& [name, value] : response.headers) head.set(name, value);
-    head.keep_alive(false);
-    if (chunked) head.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> sr(head);
-    conn->stream.expires_after(server->config.write_timeout);
-    auto [ec, n] =
-        co_await bhttp::async_write_header(conn->stream, sr, asio::as_tuple(asio::use_awaitable));
-    conn->stream.expires_never();
-    bytes += n;
-    ok = !ec;
-  }
-  response = Response{};
-  request = RequestInfo{};
-
-  if (ok) {
-    source->set_waker([weak = std::weak_ptr<SseWait>(wait)] {
-      auto w = weak.lock();
-      if (!w || w->pending.exchange(true, std::memory_order_acq_rel)) return;
-      asio::post(w->timer.get_executor(), [w] {
-        w->woken = true;
-        w->timer.cancel();
-      });
-    });
-    watch_client(conn, wait);
-  }
-
-  const auto heartbeat = server->config.sse_heartbeat;
-  auto next_heartbeat = std::chrono::steady_clock::now() + heartbeat;
-  std::string out;
-  while (ok && !wait->closed) {
-    wait->woken = false;
-    wait->pending.store(false, std::memory_order_release);
-    out.clear();
-    bool more = source->pull(out);
-    if (more && (wait->shutdown || conn->shutdown_requested)) {
-      source->append_shutdown(out, server->config.sse_retry_hint);
-      more = false;
-    }
-    if (!out.empty()) {
-      auto n = co_await send(out);
-      ok = n.has_value();
-      bytes += n.value_or(0);
-      next_heartbeat = std::chrono::steady_clock::now() + heartbeat;
-      if (!ok) break;
-    }
-    if (!more) {
-      if (chunked) {
-        auto n = co_await timed_write(conn, write_timeout, bhttp::make_chunk_last());
-        bytes += n.value_or(0);
-      }
-      break;
-    }
-    if (wait->woken || wait->closed || wait->shutdown) continue;
-    wait->timer.expires_at(next_heartbeat);
-    auto [ec] = co_await wait->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!ec && std::chrono::steady_clock::now() >= next_heartbeat) {
-      out.assign(": hb\n\n");
-      auto n = co_await send(out);
-      ok = n.has_value();
-      bytes += n.value_or(0);
-      next_heartbeat = std::chrono::steady_clock::now() + heartbeat;
-    }
-  }
-
-  source->on_close();
-  conn->sse.reset();
-  boost::system::error_code ignored;
-  conn->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  conn->stream.socket().close(ignored);
-  server->metrics.sse_closed();
-  server->metrics.add_bytes_written(bytes);
-  co_return bytes;
+void start_sse(std::shared_ptr<Server::Impl> server, Connection& conn, Response response,
+               RequestInfo request, Clock::time_point started) {
+  conn.buffer = {};  // the request is read: hold no read buffer while streaming
+  auto stream =
+      std::make_shared<SseStream>(std::move(server), conn, response, std::move(request), started);
+  stream->start(response);
 }
 
 }  // namespace chatstream::http

@@ -267,6 +267,79 @@ TEST(Sse, NonReadingClientIsDroppedOthersKeepFlowing) {
   EXPECT_TRUE(stuck.wait_closed(10s));
 }
 
+// Polls /metrics until `line` appears (bounded).
+bool metrics_show(unsigned short port, const std::string& line) {
+  for (int i = 0; i < 100; ++i) {
+    if (http_request(port, "GET", "/metrics").body.find(line) != std::string::npos) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+TEST(Sse, Http11StreamIsChunkedAndEndsWithTheLastChunk) {
+  ChatstreamServer s({"--debug-endpoints"});
+  RawConnection c(s.port());
+  c.send(sse_request(s.port(), "/api/debug/stream?count=3&interval_ms=10"));
+  auto r = c.read_response(10s);  // decodes the chunked framing strictly
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("transfer-encoding"), "chunked");
+  EXPECT_EQ(r->header("connection"), "close");
+  auto frames = parse_sse_frames(r->body);
+  ASSERT_EQ(frames.size(), 4u) << r->body;
+  EXPECT_EQ(frames[0].id, "1");
+  EXPECT_EQ(frames[3].event, "done");
+  EXPECT_TRUE(c.wait_closed(5s));
+  EXPECT_TRUE(metrics_show(s.port(), "chatstream_open_sse_streams 0\n"));
+  EXPECT_NE(s.log().find("GET /api/debug/stream 200 "), std::string::npos) << s.log();
+  EXPECT_NE(s.log().find(" sse rid="), std::string::npos) << s.log();
+}
+
+TEST(Sse, LargeFramesThroughASmallReceiveBufferArriveWhole) {
+  ChatstreamServer s({"--debug-endpoints"});
+  // A small receive buffer makes the server finish most writes asynchronously.
+  RawConnection c(s.port(), 4096);
+  c.send(sse_request(s.port(), "/api/debug/stream?count=200&interval_ms=0&bytes=20000"));
+  auto r = c.read_response(30s);
+  ASSERT_TRUE(r);
+  auto frames = parse_sse_frames(r->body);
+  ASSERT_EQ(frames.size(), 201u);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(frames[i].id, std::to_string(i + 1));
+    ASSERT_EQ(frames[i].data.size(), 20000u + 15u + std::to_string(i + 1).size()) << i;
+  }
+  EXPECT_EQ(frames[200].event, "done");
+}
+
+TEST(Sse, ClientGoneEndsTheStreamAndTheSession) {
+  ChatstreamServer s({"--debug-endpoints"});
+  {
+    RawConnection c(s.port());
+    c.send(sse_request(s.port(), "/api/debug/stream?count=100000&interval_ms=50"));
+    c.read_until("id: 1\n", 5s);
+    ASSERT_TRUE(metrics_show(s.port(), "chatstream_open_sse_streams 1\n"));
+  }  // the client closes its socket
+  EXPECT_TRUE(metrics_show(s.port(), "chatstream_open_sse_streams 0\n"));
+  // Only the /metrics request's own connection is open once the session ended.
+  EXPECT_TRUE(metrics_show(s.port(), "chatstream_open_connections 1\n"));
+  EXPECT_NE(s.log().find(" sse rid="), std::string::npos) << s.log();
+}
+
+TEST(Sse, ShutdownDuringAStreamWithoutTrafficStillEndsIt) {
+  ChatstreamServer s({"--debug-endpoints", "--shutdown-grace", "3s", "--sse-heartbeat", "60s"});
+  RawConnection stream(s.port());
+  stream.send(sse_request(s.port(), "/api/debug/stream?count=2&interval_ms=3600000"));
+  auto head = stream.read_until("\r\n\r\n", 5s);
+  ASSERT_NE(head.find("200"), std::string::npos);
+  s.process().signal(SIGTERM);
+  auto rest = stream.read_until("event: shutdown", 5s);
+  EXPECT_NE(rest.find("retry: "), std::string::npos) << rest;
+  EXPECT_TRUE(stream.wait_closed(5s));
+  auto status = s.process().wait_exit(10s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 0) << s.log();
+}
+
 TEST(Shutdown, SigtermEndsStreamsAndExitsZero) {
   ChatstreamServer s({"--debug-endpoints", "--shutdown-grace", "3s"});
   RawConnection stream(s.port());
