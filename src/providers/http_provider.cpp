@@ -28,13 +28,6 @@ bool cancelled(const asio::cancellation_state& cs) {
   return cs.cancelled() != asio::cancellation_type::none;
 }
 
-// What one attempt produced.
-struct Attempt {
-  std::optional<Event> terminal;  // Finish or StreamError, held back until the end
-  std::optional<std::chrono::milliseconds> retry_after;
-  std::string should_retry;  // x-should-retry header
-};
-
 StreamError error_from(const HttpOutcome& o) {
   StreamError e;
   e.message = o.detail;
@@ -73,71 +66,147 @@ StreamError error_from(const HttpOutcome& o) {
   return e;
 }
 
-// Once a token was relayed there is no retry: what only a retry would need (the request
-// kept for it, the conversation it was built from) is given back for the rest of the stream.
-void release_retry_state(HttpRequest& http, ChatRequest& request) {
-  HttpRequest kept;
-  kept.request_id = std::move(http.request_id);
-  http = std::move(kept);
-  std::vector<ChatMessage>().swap(request.messages);
-  std::string().swap(request.system_prompt);
-  std::string().swap(request.tools_json);
-}
+// What retries need: the request (kept for a resend), the conversation it was built from
+// (rebuilt without stream_options for older servers), the backoff's random source. On the
+// heap: the streaming frame holds a pointer.
+struct RetryState {
+  HttpRequest http;
+  ChatRequest request;
+  bool include_usage = true;
+  bool relayed = false;  // a token went to the sink: no retry any more
+  std::minstd_rand rng{std::random_device{}()};
 
-// Runs one HTTP exchange; forwards non-terminal events to `sink` as they arrive. `retry` and
-// `request` are the caller's retry state, released at the first relayed token.
-asio::awaitable<Attempt> run_attempt(HttpClient* client, HttpRequest http, dialect::Dialect d,
-                                     EventSink* sink, bool* relayed, HttpRequest* retry,
-                                     ChatRequest* request) {
-  Attempt a;
-  auto decoder = dialect::make_decoder(d);
-  int status = 0;
-  std::string error_body;
-  std::vector<Event> events;
-  const auto deliver = [&] {
-    for (auto& e : events) {
-      if (std::holds_alternative<Finish>(e) || std::holds_alternative<StreamError>(e)) {
-        if (!a.terminal || std::holds_alternative<StreamError>(e)) a.terminal = std::move(e);
-        continue;
-      }
-      if (is_token_event(e) && !*relayed) {
-        *relayed = true;
-        release_retry_state(*retry, *request);
-      }
-      (*sink)(std::move(e));
-    }
-    events.clear();
-  };
-  auto on_head = [&](const HttpResponseHead& h) {
-    status = h.status;
-    a.retry_after = parse_retry_after(h.header("retry-after-ms"), h.header("retry-after"),
-                                      std::chrono::system_clock::now());
-    a.should_retry = std::string(h.header("x-should-retry"));
-  };
-  auto on_body = [&](std::string_view bytes) {
-    if (status < 200 || status >= 300) {
-      error_body.append(
-          bytes.substr(0, kMaxErrorBody - std::min(kMaxErrorBody, error_body.size())));
+  // Once a token was relayed there is no retry: what only a retry would need is given back for
+  // the rest of the stream (the ids stay for log lines).
+  void release() {
+    HttpRequest kept;
+    kept.request_id = std::move(http.request_id);
+    http = std::move(kept);
+    std::vector<ChatMessage>().swap(request.messages);
+    std::string().swap(request.system_prompt);
+    std::string().swap(request.tools_json);
+  }
+};
+
+// One HTTP exchange decoded into events: non-terminal events go to the sink as they arrive,
+// the terminal one (Finish or StreamError) is held back until the end. On the heap.
+class AttemptState {
+ public:
+  AttemptState(dialect::Dialect d, EventSink* sink, RetryState* retry)
+      : dialect_(d), decoder_(dialect::make_decoder(d)), sink_(sink), retry_(retry) {}
+
+  void on_head(const HttpResponseHead& h) {
+    status_ = h.status;
+    retry_after = parse_retry_after(h.header("retry-after-ms"), h.header("retry-after"),
+                                    std::chrono::system_clock::now());
+    should_retry_ = std::string(h.header("x-should-retry"));
+  }
+
+  bool on_body(std::string_view bytes) {
+    if (status_ < 200 || status_ >= 300) {
+      error_body_.append(
+          bytes.substr(0, kMaxErrorBody - std::min(kMaxErrorBody, error_body_.size())));
       return true;
     }
-    decoder->feed(bytes, events);
+    decoder_->feed(bytes, events_);
     deliver();
-    return !decoder->failed();  // after an error event, stop reading (and drop the connection)
-  };
-  const HttpOutcome o = co_await client->stream(std::move(http), on_head, on_body);
-  if (o.head_received && (status < 200 || status >= 300)) {
-    StreamError e = dialect::decode_http_error(d, status, error_body);
-    if (a.should_retry == "true") e.retryable = true;
-    if (a.should_retry == "false") e.retryable = false;
-    a.terminal = std::move(e);
-  } else if (o.failure == HttpFailure::none ||
-             (o.failure == HttpFailure::closed && o.head_received)) {
-    if (!decoder->done()) decoder->finish(events);  // truncated unless a terminal marker came
-    deliver();
-  } else if (!decoder->done() || decoder->failed()) {
-    if (!decoder->failed()) a.terminal = error_from(o);
+    return !decoder_->failed();  // after an error event, stop reading (and drop the connection)
   }
-  co_return a;
+
+  // The exchange is over: sets `terminal` (a protocol error when nothing ended the stream).
+  void finish(const HttpOutcome& o) {
+    if (o.head_received && (status_ < 200 || status_ >= 300)) {
+      StreamError e = dialect::decode_http_error(dialect_, status_, error_body_);
+      if (should_retry_ == "true") e.retryable = true;
+      if (should_retry_ == "false") e.retryable = false;
+      held_ = std::move(e);
+    } else if (o.failure == HttpFailure::none ||
+               (o.failure == HttpFailure::closed && o.head_received)) {
+      if (!decoder_->done()) decoder_->finish(events_);  // truncated unless a marker came
+      deliver();
+    } else if (!decoder_->done() || decoder_->failed()) {
+      if (!decoder_->failed()) held_ = error_from(o);
+    }
+    terminal =
+        held_ ? std::move(*held_)
+              : Event{StreamError{ErrorKind::protocol, "protocol_error",
+                                  "upstream stream ended without a result", 0, "no_result", false}};
+  }
+
+  Event terminal;
+  std::optional<std::chrono::milliseconds> retry_after;
+
+ private:
+  void deliver() {
+    for (auto& e : events_) {
+      if (std::holds_alternative<Finish>(e) || std::holds_alternative<StreamError>(e)) {
+        if (!held_ || std::holds_alternative<StreamError>(e)) held_ = std::move(e);
+        continue;
+      }
+      if (!retry_->relayed && is_token_event(e)) {
+        retry_->relayed = true;
+        retry_->release();
+      }
+      (*sink_)(std::move(e));
+    }
+    events_.clear();
+  }
+
+  dialect::Dialect dialect_;
+  std::unique_ptr<dialect::Decoder> decoder_;
+  EventSink* sink_;
+  RetryState* retry_;
+  int status_ = 0;
+  std::string error_body_;
+  std::string should_retry_;  // x-should-retry header
+  std::vector<Event> events_;
+  std::optional<Event> held_;
+};
+
+// Starts one attempt (a copy of the request: the original stays for a retry). Not a
+// coroutine: the handlers and the copy are built here, not in the caller's frame.
+asio::awaitable<HttpOutcome> start_attempt(HttpClient& client, const HttpRequest& http,
+                                           AttemptState* at) {
+  return client.stream(
+      http, [at](const HttpResponseHead& h) { at->on_head(h); },
+      [at](std::string_view bytes) { return at->on_body(bytes); });
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+enum class Next { deliver, again_now, again_later };
+
+// After an attempt: deliver its terminal event, ask again at once (without stream_options) or
+// retry after `delay`. Logs failures.
+Next next_step(const ProviderConfig& config, const HttpClient& client, RetryState& st,
+               AttemptState& at, int attempt, bool cancelled_now,
+               std::chrono::milliseconds& delay) {
+  auto* err = std::get_if<StreamError>(&at.terminal);
+  if (err == nullptr) return Next::deliver;
+  if (st.include_usage && config.kind == "openai" && !st.relayed && rejects_stream_options(*err)) {
+    st.include_usage = false;  // an older compatible server: ask again without stream_options
+    st.http = build_upstream_request(config, st.request, false);
+    return Next::again_now;
+  }
+  err->message = redact(std::move(err->message), config.api_key.value);
+  const bool can_retry =
+      err->retryable && !st.relayed && err->kind != ErrorKind::cancelled && !cancelled_now;
+  const auto wait = can_retry
+                        ? retry_delay(client.config().retry, attempt, at.retry_after,
+                                      std::uniform_real_distribution<double>(0.0, 1.0)(st.rng))
+                        : std::nullopt;
+  if (const auto log = client.logger()) {
+    log->warn("[{}] provider {} model {} attempt {} failed: {} {} (status {}){}",
+              st.request.request_id, config.name, st.request.model, attempt + 1,
+              to_string(err->kind), err->message, err->http_status,
+              wait ? fmt::format(", retrying in {} ms", wait->count()) : "");
+  }
+  if (!wait) return Next::deliver;
+  delay = *wait;
+  return Next::again_later;
 }
 
 }  // namespace
@@ -151,56 +220,33 @@ std::vector<ModelInfo> HttpProvider::models() const {
   return out;
 }
 
+// The frame that stays suspended for the whole stream holds pointers: the retry state and the
+// attempt live on the heap, the handlers and the request copy are built outside it.
 asio::awaitable<void> HttpProvider::stream_chat(ChatRequest request, EventSink sink) {
   co_await asio::this_coro::throw_if_cancelled(false);
   co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
-  if (request.model.empty()) request.model = config_.default_model;
-  HttpRequest http = build_upstream_request(config_, request);
-  bool include_usage = true;
-  const RetryConfig& retry = client_->config().retry;
-  const auto& log = client_->logger();
-  std::minstd_rand rng(std::random_device{}());
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  bool relayed = false;
+  const auto st = std::make_unique<RetryState>();
+  st->request = std::move(request);
+  if (st->request.model.empty()) st->request.model = config_.default_model;
+  st->http = build_upstream_request(config_, st->request);
+  const dialect::Dialect d = dialect_of(config_.kind);
   for (int attempt = 0;; ++attempt) {
-    Attempt a = co_await run_attempt(client_.get(), http, dialect_of(config_.kind), &sink, &relayed,
-                                     &http, &request);
-    Event terminal =
-        a.terminal
-            ? std::move(*a.terminal)
-            : Event{StreamError{ErrorKind::protocol, "protocol_error",
-                                "upstream stream ended without a result", 0, "no_result", false}};
-    auto* err = std::get_if<StreamError>(&terminal);
-    if (err != nullptr && include_usage && config_.kind == "openai" && !relayed &&
-        rejects_stream_options(*err)) {
-      include_usage = false;  // an older compatible server: ask again without stream_options
-      http = build_upstream_request(config_, request, false);
+    auto at = std::make_unique<AttemptState>(d, &sink, st.get());
+    at->finish(co_await start_attempt(*client_, st->http, at.get()));
+    const bool cancelled_now = cancelled(co_await asio::this_coro::cancellation_state);
+    std::chrono::milliseconds delay{0};
+    const Next next = next_step(config_, *client_, *st, *at, attempt, cancelled_now, delay);
+    if (next == Next::again_now) {
       --attempt;
       continue;
     }
-    if (err != nullptr) {
-      err->message = redact(std::move(err->message), config_.api_key.value);
-      const bool can_retry = err->retryable && !relayed && err->kind != ErrorKind::cancelled &&
-                             !cancelled(co_await asio::this_coro::cancellation_state);
-      const auto delay = can_retry
-                             ? retry_delay(retry, attempt, a.retry_after,
-                                           std::uniform_real_distribution<double>(0.0, 1.0)(rng))
-                             : std::nullopt;
-      if (log) {
-        log->warn("[{}] provider {} model {} attempt {} failed: {} {} (status {}){}",
-                  request.request_id, config_.name, request.model, attempt + 1,
-                  to_string(err->kind), err->message, err->http_status,
-                  delay ? fmt::format(", retrying in {} ms", delay->count()) : "");
-      }
-      if (delay) {
-        timer.expires_after(*delay);
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (!cancelled(co_await asio::this_coro::cancellation_state)) continue;
-        terminal = StreamError{ErrorKind::cancelled, "cancelled", "generation cancelled", 0,
-                               "cancelled",          false};
-      }
+    if (next == Next::again_later) {
+      co_await sleep_for(delay);
+      if (!cancelled(co_await asio::this_coro::cancellation_state)) continue;
+      at->terminal = StreamError{ErrorKind::cancelled, "cancelled", "generation cancelled", 0,
+                                 "cancelled",          false};
     }
-    sink(std::move(terminal));
+    sink(std::move(at->terminal));
     co_return;
   }
 }

@@ -2,6 +2,7 @@
 // (all failures before any byte is streamed get a proper status), then either collect the
 // provider stream into one chat.completion or hand a StreamRelay to the HTTP session.
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -124,6 +125,27 @@ asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, ht
   co_return r;
 }
 
+// Where a relay runs: on the request's own strand (the client connection's) when it is one on
+// the upstream io_context, so one strand serializes both sides of the stream and no strand is
+// allocated; else on a new strand over the io_context's concrete executor (it fits in the
+// type-erased executor without an allocation).
+asio::any_io_executor relay_strand(const asio::any_io_executor& here,
+                                   const asio::any_io_executor& upstream) {
+  const asio::any_io_executor& base = upstream ? upstream : here;
+  const bool same_context =
+      &asio::query(here, asio::execution::context) == &asio::query(base, asio::execution::context);
+  if (same_context && here.target<asio::strand<asio::io_context::executor_type>>() != nullptr) {
+    return here;
+  }
+  if (const auto* io = base.target<asio::io_context::executor_type>()) {
+    return asio::make_strand(*io);
+  }
+  if (const auto* s = base.target<asio::strand<asio::io_context::executor_type>>()) {
+    return asio::make_strand(s->get_inner_executor());
+  }
+  return asio::make_strand(base);
+}
+
 asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http::Request req,
                                        providers::ResolvedModel resolved, ParsedChatRequest parsed,
                                        ChunkIdentity identity,
@@ -141,10 +163,8 @@ asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http
       if (t) account(*t, event);
     };
   }
-  asio::any_io_executor base = ctx->executor;
-  if (!base) base = co_await asio::this_coro::executor;
   auto relay = std::make_shared<StreamRelay>(
-      asio::make_strand(base),
+      relay_strand(co_await asio::this_coro::executor, ctx->executor),
       ChunkEncoder(std::move(identity), parsed.include_usage, ctx->config.reasoning_content),
       std::move(observer));
   auto early = co_await StreamRelay::start(relay, std::move(resolved.provider),

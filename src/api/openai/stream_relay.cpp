@@ -4,6 +4,8 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <type_traits>
@@ -28,17 +30,16 @@ bool is_output(const Event& e) noexcept {
 }  // namespace
 
 StreamRelay::StreamRelay(asio::any_io_executor strand, ChunkEncoder encoder, Observer observer)
-    : strand_(std::move(strand)),
-      encoder_(std::move(encoder)),
-      observer_(std::move(observer)),
-      first_timer_(strand_) {}
+    : strand_(std::move(strand)), encoder_(std::move(encoder)), observer_(std::move(observer)) {}
 
 StreamRelay::~StreamRelay() = default;
 
 asio::awaitable<std::optional<providers::StreamError>> StreamRelay::start(
     std::shared_ptr<StreamRelay> self, std::shared_ptr<providers::Provider> provider,
     providers::ChatRequest request, std::chrono::milliseconds first_event_wait) {
-  auto sink = [self](Event&& event) { self->on_event(std::move(event)); };
+  // A plain pointer (stored in the sink without an allocation): the completion handler below
+  // keeps the relay alive until the provider coroutine, the only caller of the sink, returned.
+  auto sink = [relay = self.get()](Event&& event) { relay->on_event(std::move(event)); };
   auto stream = provider->stream_chat(std::move(request), std::move(sink));
   // The completion handler keeps the relay (and so the cancellation signal) alive until the
   // provider coroutine has returned.
@@ -47,16 +48,22 @@ asio::awaitable<std::optional<providers::StreamError>> StreamRelay::start(
       asio::bind_cancellation_slot(self->cancel_.slot(), [self, provider](std::exception_ptr) {
         self->on_provider_done();
       }));
+  if ((co_await asio::this_coro::executor) == self->strand_) {
+    co_return co_await wait_first(std::move(self), first_event_wait);
+  }
   co_return co_await asio::co_spawn(self->strand_, wait_first(self, first_event_wait),
                                     asio::use_awaitable);
 }
 
 asio::awaitable<std::optional<providers::StreamError>> StreamRelay::wait_first(
     std::shared_ptr<StreamRelay> self, std::chrono::milliseconds first_event_wait) {
-  // Runs on the strand, like every event, so first_seen_ cannot change under our feet.
+  // Runs on the strand, like every event, so first_seen_ cannot change under our feet. The
+  // timer exists only while we wait.
   if (!self->first_seen_ && first_event_wait.count() > 0) {
-    self->first_timer_.expires_after(first_event_wait);
-    co_await self->first_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    asio::steady_timer timer(self->strand_, first_event_wait);
+    self->first_timer_ = &timer;
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    self->first_timer_ = nullptr;
   }
   if (!self->early_error_) self->committed_ = true;
   co_return self->early_error_;
@@ -66,7 +73,7 @@ void StreamRelay::on_event(Event&& event) {
   if (is_terminal(event)) terminal_seen_ = true;
   if (!first_seen_ && (is_output(event) || is_terminal(event))) {
     first_seen_ = true;
-    first_timer_.cancel();
+    if (first_timer_ != nullptr) first_timer_->cancel();
     if (!committed_) {
       if (auto* error = std::get_if<providers::StreamError>(&event)) {
         // Nothing was sent yet: the handler answers with an error status instead.
@@ -176,7 +183,7 @@ void StreamRelay::on_close() {
       self->pending_.clear();
       running = !self->provider_done_;
     }
-    self->first_timer_.cancel();
+    if (self->first_timer_ != nullptr) self->first_timer_->cancel();
     // Terminal cancellation closes the upstream socket at once; the provider then reports
     // StreamError{cancelled}, which finds done_ set and sends nothing.
     if (running) self->cancel_.emit(asio::cancellation_type::terminal);

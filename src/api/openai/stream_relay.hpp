@@ -1,5 +1,6 @@
-// The streaming relay of POST /v1/chat/completions: runs one provider stream on its own strand
-// and is the SseSource the HTTP session pulls from.
+// The streaming relay of POST /v1/chat/completions: runs one provider stream on a strand
+// (normally the client connection's own, so the upstream and the client side of a stream are
+// serialized by one strand) and is the SseSource the HTTP session pulls from.
 //
 // Hot path: each provider event is encoded once, straight into the pending buffer, and the
 // session is woken only when that buffer goes from empty to non-empty; pull() swaps the whole
@@ -36,13 +37,15 @@ class StreamRelay final : public http::SseSource, public std::enable_shared_from
   // Observes every event after it was relayed (e.g. history capture); called on the strand.
   using Observer = std::function<void(const providers::Event&)>;
 
-  // `strand` must be a strand (or another serialising executor).
+  // `strand` must be a strand (or another serialising executor); a strand over the
+  // io_context's concrete executor fits in the type-erased executor without an allocation.
   StreamRelay(boost::asio::any_io_executor strand, ChunkEncoder encoder,
               Observer observer = nullptr);
   ~StreamRelay() override;
 
   // Starts the provider and waits until the first token, the end of the stream or
-  // `first_event_wait`, whichever comes first. Returns the failure when the stream failed
+  // `first_event_wait`, whichever comes first (directly when the caller already runs on the
+  // relay's strand). Returns the failure when the stream failed
   // before any token (nothing is then streamed: answer with an error status); nullopt when
   // the relay is ready to be streamed.
   static boost::asio::awaitable<std::optional<providers::StreamError>> start(
@@ -71,8 +74,8 @@ class StreamRelay final : public http::SseSource, public std::enable_shared_from
 
   // Strand-only state.
   boost::asio::cancellation_signal cancel_;
-  boost::asio::steady_timer first_timer_;
-  bool first_seen_ = false;  // a token or the terminal event arrived
+  boost::asio::steady_timer* first_timer_ = nullptr;  // while start() waits for the first event
+  bool first_seen_ = false;                           // a token or the terminal event arrived
   bool terminal_seen_ = false;
   bool committed_ = false;  // the response head will be sent: failures go in-stream
   bool role_sent_ = false;

@@ -1,9 +1,7 @@
-// HttpClient: the connection pool and the request coroutine raced against its watchdog.
+// HttpClient: the connection pool and the request coroutine with its deadline handler.
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -25,77 +23,69 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// Everything one request needs; lives in HttpClient::stream's frame.
-struct Call {
+// Everything one request needs, with its deadlines: shared by HttpClient::stream's frame and
+// the pending deadline handler. Built before the first suspension; the frame holds a pointer.
+struct Call final : Guard {
+  explicit Call(const asio::any_io_executor& ex) : Guard(ex) {}
   HttpClient::Impl* impl = nullptr;
   Target target;
   std::optional<Proxy> proxy;
   std::string pool_key;
   std::string wire;
-  HttpClient::HeadHandler* on_head = nullptr;
-  HttpClient::BodyHandler* on_body = nullptr;
-  Guard* guard = nullptr;
-  HttpOutcome out;
+  std::string request_id;
 };
 
-void finish_with(Call* call, const ExchangeResult& ex) {
-  call->out.failure = ex.failure;
-  call->out.detail = ex.detail;
-  call->out.head_received = ex.head_received;
-  call->out.complete = ex.complete;
-  call->out.stopped = ex.stopped;
+// Parses and serializes the request; null (and `error`) when the URL is unusable.
+std::shared_ptr<Call> prepare(HttpClient::Impl* impl, HttpRequest& request,
+                              const asio::any_io_executor& ex, std::string& error) {
+  auto target = parse_url(request.url, error);
+  if (!target) return nullptr;
+  auto call = std::make_shared<Call>(ex);
+  call->impl = impl;
+  call->target = std::move(*target);
+  call->proxy = proxy_for(call->target.origin, impl->config);
+  // Connections belong to the io_context they were opened on: the key includes it.
+  const void* context = &asio::query(ex, asio::execution::context);
+  call->pool_key = call->target.origin.key() +
+                   (call->proxy ? " via " + call->proxy->origin.key() : "") + " @" +
+                   std::to_string(reinterpret_cast<std::uintptr_t>(context));
+  call->wire = serialize_request(request, call->target);
+  // The wire bytes are all that is sent: the request's headers and body are not kept for the
+  // length of the stream.
+  std::vector<HttpHeader>().swap(request.headers);
+  std::string().swap(request.body);
+  std::string().swap(request.url);
+  call->request_id = std::move(request.request_id);
+  if (impl->config.total_timeout.count() > 0)
+    call->total_deadline = Clock::now() + impl->config.total_timeout;
+  if (impl->logger) {
+    impl->logger->debug("[{}] upstream {} {}{}{}", call->request_id, request.method,
+                        call->target.origin.key(), call->target.path,
+                        call->proxy ? " (via proxy)" : "");
+  }
+  return call;
 }
 
-asio::awaitable<void> run_call(Call* call) {
-  co_await asio::this_coro::throw_if_cancelled(false);
-  co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
-  Guard* guard = call->guard;
-  std::unique_ptr<Connection> conn = call->impl->checkout(call->pool_key);
-  bool reused = conn != nullptr;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!conn) {
-      ConnectResult cr =
-          co_await open_connection(call->impl, call->target.origin, call->proxy, guard);
-      guard->conn = cr.conn.get();
-      if (!cr.conn) {
-        call->out.failure = cr.failure;
-        call->out.detail = cr.detail;
-        break;
-      }
-      conn = std::move(cr.conn);
-      reused = false;
-    } else {
-      ++call->impl->reused;
-      guard->conn = conn.get();
-    }
-    const ExchangeResult ex = co_await exchange(conn.get(), guard, &call->impl->config, call->wire,
-                                                call->on_head, call->on_body);
-    const bool interrupted = guard->fired || guard->cancelled;
-    if (reused && !interrupted && ex.failure == HttpFailure::closed && !ex.head_received &&
-        ex.bytes_received == 0) {
-      guard->conn = nullptr;  // the server had closed the idle connection: replace it once
-      conn->close();
-      conn.reset();
-      ++call->impl->stale_replaced;
-      reused = false;
-      continue;
-    }
-    finish_with(call, ex);
-    guard->conn = nullptr;
-    if (ex.complete && ex.keep_alive && !interrupted) {
-      call->impl->checkin(call->pool_key, std::move(conn));
-    } else {
-      conn->close();
-    }
-    break;
+// After an exchange: true when the pooled connection had been closed by the server and may be
+// replaced once (nothing was received, no deadline, no cancellation).
+bool stale(const ExchangeResult& ex, bool reused, bool interrupted) {
+  return reused && !interrupted && ex.failure == HttpFailure::closed && !ex.head_received &&
+         ex.bytes_received == 0;
+}
+
+// The exchange is over: pool or close the connection.
+void settle(Call& call, std::unique_ptr<Connection> conn, const ExchangeResult& ex,
+            bool interrupted) {
+  call.conn = nullptr;
+  if (ex.complete && ex.keep_alive && !interrupted) {
+    call.impl->checkin(call.pool_key, std::move(conn));
+  } else {
+    conn->close();
   }
-  if (!guard->fired &&
-      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-    guard->cancelled = true;  // our read was aborted by the caller's cancellation
-  }
-  guard->conn = nullptr;
-  guard->done = true;
-  guard->timer.cancel();
+}
+
+HttpOutcome outcome_of(const ExchangeResult& ex) {
+  return HttpOutcome{ex.failure, ex.detail, ex.head_received, ex.complete, ex.stopped};
 }
 
 std::string describe(HttpFailure f, const HttpClientConfig& c) {
@@ -112,6 +102,28 @@ std::string describe(HttpFailure f, const HttpClientConfig& c) {
     default:
       return "upstream timeout";
   }
+}
+
+bool on_strand(const asio::any_io_executor& ex) {
+  return ex.target<asio::strand<asio::io_context::executor_type>>() != nullptr ||
+         ex.target<asio::strand<asio::any_io_executor>>() != nullptr;
+}
+
+// The request is over: deadlines and cancellation decide the failure reported.
+HttpOutcome finish(Call& call, HttpOutcome out) {
+  call.finish();
+  if (call.fired && !out.complete) {
+    out.failure = call.fired_as;
+    out.detail = describe(call.fired_as, call.impl->config);
+  } else if (call.cancelled && !out.complete) {
+    out.failure = HttpFailure::cancelled;
+    out.detail = "request cancelled";
+  }
+  if (call.impl->logger && out.failure != HttpFailure::none) {
+    call.impl->logger->info("[{}] upstream {}{}: {}", call.request_id, call.target.origin.key(),
+                            call.target.path, out.detail);
+  }
+  return out;
 }
 
 }  // namespace
@@ -229,6 +241,8 @@ void HttpClient::clear_pool() {
   impl_->clear();
 }
 
+// The request runs in this coroutine, on the caller's strand; its deadlines are a timer
+// handler, not a second coroutine.
 asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler on_head,
                                                 BodyHandler on_body) {
   co_await asio::this_coro::throw_if_cancelled(false);
@@ -236,64 +250,56 @@ asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler
     co_return HttpOutcome{HttpFailure::cancelled, "request cancelled", false, false, false};
   }
   co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
-  Call call;
-  call.impl = impl_.get();
+  const auto exec = co_await asio::this_coro::executor;
+  if (!on_strand(exec)) {
+    // The deadline handler and the request must be serialized: run on a strand of our own.
+    co_return co_await asio::co_spawn(
+        asio::make_strand(exec), stream(std::move(request), std::move(on_head), std::move(on_body)),
+        asio::use_awaitable);
+  }
   std::string error;
-  auto target = parse_url(request.url, error);
-  if (!target) co_return HttpOutcome{HttpFailure::connect, error, false, false, false};
-  call.target = std::move(*target);
-  call.proxy = proxy_for(call.target.origin, impl_->config);
-  // Connections belong to the io_context they were opened on: the key includes it.
-  auto ex = co_await asio::this_coro::executor;
-  const void* context = &asio::query(ex, asio::execution::context);
-  call.pool_key = call.target.origin.key() +
-                  (call.proxy ? " via " + call.proxy->origin.key() : "") + " @" +
-                  std::to_string(reinterpret_cast<std::uintptr_t>(context));
-  call.wire = serialize_request(request, call.target);
-  // The wire bytes are all that is sent: the request's headers and body are not kept for the
-  // length of the stream, and neither are the wire bytes once a head came (no resend after it).
-  std::vector<HttpHeader>().swap(request.headers);
-  std::string().swap(request.body);
-  HeadHandler head_then_release = [&call, &on_head](const HttpResponseHead& head) {
-    std::string().swap(call.wire);
-    if (on_head) on_head(head);
-  };
-  call.on_head = &head_then_release;
-  call.on_body = &on_body;
-
-  // The request and its watchdog share one strand: the caller's, when it already is one (a
-  // second strand layered on it would cost a dispatch per completion and buy nothing).
-  const bool on_strand = ex.target<asio::strand<asio::any_io_executor>>() != nullptr ||
-                         ex.target<asio::strand<asio::io_context::executor_type>>() != nullptr;
-  asio::any_io_executor strand = on_strand ? ex : asio::any_io_executor(asio::make_strand(ex));
-  Guard guard(strand);
-  if (impl_->config.total_timeout.count() > 0)
-    guard.total_deadline = Clock::now() + impl_->config.total_timeout;
-  call.guard = &guard;
-  if (impl_->logger) {
-    impl_->logger->debug("[{}] upstream {} {}{}{}", request.request_id, request.method,
-                         call.target.origin.key(), call.target.path,
-                         call.proxy ? " (via proxy)" : "");
+  const std::shared_ptr<Call> call = prepare(impl_.get(), request, exec, error);
+  if (!call) co_return HttpOutcome{HttpFailure::connect, std::move(error), false, false, false};
+  HttpOutcome out;
+  std::unique_ptr<Connection> conn = impl_->checkout(call->pool_key);
+  bool reused = conn != nullptr;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!conn) {
+      ConnectResult cr =
+          co_await open_connection(impl_.get(), call->target.origin, call->proxy, call.get());
+      call->conn = cr.conn.get();
+      if (!cr.conn) {
+        out = HttpOutcome{cr.failure, std::move(cr.detail), false, false, false};
+        break;
+      }
+      conn = std::move(cr.conn);
+      reused = false;
+    } else {
+      ++impl_->reused;
+    }
+    call->conn = conn.get();
+    const ExchangeResult res =
+        co_await exchange(conn.get(), call.get(), &impl_->config, &call->wire, &on_head, &on_body);
+    const bool interrupted =
+        call->fired ||
+        (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+    if (stale(res, reused, interrupted)) {
+      call->conn = nullptr;  // the server had closed the idle connection: replace it once
+      conn->close();
+      conn.reset();
+      ++impl_->stale_replaced;
+      reused = false;
+      continue;
+    }
+    settle(*call, std::move(conn), res, interrupted);
+    out = outcome_of(res);
+    break;
   }
-  auto [order, e1, e2] = co_await asio::experimental::make_parallel_group(
-                             asio::co_spawn(strand, run_call(&call), asio::deferred),
-                             asio::co_spawn(strand, watchdog(&guard), asio::deferred))
-                             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-  if (e1) std::rethrow_exception(e1);
-  if (e2) std::rethrow_exception(e2);
-  HttpOutcome out = std::move(call.out);
-  if (guard.fired && !out.complete) {
-    out.failure = guard.fired_as;
-    out.detail = describe(guard.fired_as, impl_->config);
-  } else if (guard.cancelled && !out.complete) {
-    out.failure = HttpFailure::cancelled;
-    out.detail = "request cancelled";
+  if (!call->fired &&
+      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    call->cancelled = true;  // our operation was aborted by the caller's cancellation
   }
-  if (impl_->logger && out.failure != HttpFailure::none) {
-    impl_->logger->info("[{}] upstream {}{}: {}", request.request_id, call.target.origin.key(),
-                        call.target.path, out.detail);
-  }
-  co_return out;
+  co_return finish(*call, std::move(out));
 }
 
 }  // namespace chatstream::providers

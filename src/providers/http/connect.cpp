@@ -1,7 +1,8 @@
 // Connection set-up: DNS, TCP, HTTP CONNECT through a proxy, TLS with SNI and host-name
-// verification; the deadline watchdog.
+// verification; the deadline guard.
 #include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -87,11 +88,6 @@ asio::awaitable<boost::system::error_code> Connection::write_all(std::string_vie
   co_return ec;
 }
 
-asio::awaitable<boost::system::error_code> Connection::wait_readable() {
-  auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, kAwait);
-  co_return ec;
-}
-
 std::size_t Connection::read_now(asio::mutable_buffer buf, boost::system::error_code& ec) {
   auto& s = socket();
   if (!s.non_blocking()) {
@@ -109,30 +105,37 @@ void Guard::arm(HttpFailure phase, std::chrono::milliseconds timeout) {
     pending = HttpFailure::timeout_total;
   }
   deadline = at;
-  if (at < timer.expiry()) timer.expires_at(at);  // wakes the watchdog, which re-waits
+  if (at < timer.expiry()) {
+    timer.expires_at(at);  // a pending handler wakes (aborted) and waits for the new expiry
+    if (!waiting) wait();
+  }
 }
 
-asio::awaitable<void> watchdog(Guard* guard) {
-  co_await asio::this_coro::throw_if_cancelled(false);
-  co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
-  for (;;) {
-    auto [ec] = co_await guard->timer.async_wait(kAwait);
-    if (guard->done) co_return;
-    const auto state = co_await asio::this_coro::cancellation_state;
-    if (state.cancelled() != asio::cancellation_type::none) {
-      guard->cancelled = true;
-      guard->close_connection();
-      co_return;
-    }
-    if (ec) continue;  // moved earlier by arm(): wait for the new expiry
-    if (guard->deadline <= Clock::now()) {
-      guard->fired = true;
-      guard->fired_as = guard->pending;
-      guard->close_connection();
-      co_return;
-    }
-    guard->timer.expires_at(guard->deadline);  // pushed back since: sleep until then
+void Guard::finish() noexcept {
+  done = true;
+  conn = nullptr;
+  resolver = nullptr;
+  timer.cancel();
+}
+
+void Guard::wait() {
+  waiting = true;
+  timer.async_wait(
+      [self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
+}
+
+void Guard::on_timer(const boost::system::error_code& ec) {
+  waiting = false;
+  if (done) return;
+  if (ec) return wait();  // moved earlier by arm(): wait for the new expiry
+  if (deadline <= Clock::now()) {
+    fired = true;
+    fired_as = pending;
+    close_connection();
+    return;
   }
+  timer.expires_at(deadline);  // pushed back since: sleep until then
+  wait();
 }
 
 asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin origin,
@@ -144,11 +147,21 @@ asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin or
   const Origin& dial = proxy ? proxy->origin : origin;
   tcp::resolver resolver(ex);
   guard->resolver = &resolver;
+  // A resolve does not support per-operation cancellation: the caller's cancellation cancels
+  // the resolver by hand.
+  asio::cancellation_slot slot = (co_await asio::this_coro::cancellation_state).slot();
+  if (slot.is_connected()) {
+    slot.assign([&resolver](asio::cancellation_type) { resolver.cancel(); });
+  }
   auto [rec, endpoints] =
       co_await resolver.async_resolve(dial.host, std::to_string(dial.port), kAwait);
+  if (slot.is_connected()) slot.clear();
   guard->resolver = nullptr;
   if (rec) co_return fail("cannot resolve " + dial.host + ": " + rec.message());
-  if (guard->fired || guard->cancelled) co_return fail("connect interrupted");
+  if (guard->fired ||
+      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    co_return fail("connect interrupted");
+  }
   auto [cec, ep] = co_await asio::async_connect(conn->socket(), endpoints, kAwait);
   if (cec) co_return fail("cannot connect to " + dial.authority() + ": " + cec.message());
   ++impl->connections_opened;

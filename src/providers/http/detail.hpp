@@ -79,9 +79,8 @@ class Connection {
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
       asio::mutable_buffer buf);
   asio::awaitable<boost::system::error_code> write_all(std::string_view bytes);
-  // Plain TCP only: waits until the socket is readable (no buffer is held while waiting),
-  // then read_now() takes what is there without blocking (would_block: wait again).
-  asio::awaitable<boost::system::error_code> wait_readable();
+  // Plain TCP only: once the socket is readable, takes what is there without blocking
+  // (would_block: wait again).
   std::size_t read_now(asio::mutable_buffer buf, boost::system::error_code& ec);
 
  private:
@@ -91,33 +90,39 @@ class Connection {
   bool tls_active_ = false;
 };
 
-// Deadlines of one request, enforced by a watchdog coroutine that closes the connection
-// when the current deadline passes or the caller cancels. The request coroutine and the
-// watchdog run on the same strand, so no locking. arm() only moves `deadline`; the timer is
-// touched only when the deadline comes earlier than its expiry, and the watchdog re-arms it
-// lazily when it wakes before the (pushed back) deadline, so a read costs no timer operation.
-struct Guard {
+// Deadlines of one request, enforced by a timer completion handler (no coroutine) that closes
+// the connection when the current deadline passes. The request coroutine and the handler run on
+// the same strand, so no locking. arm() only moves `deadline`; the timer is touched only when
+// the deadline comes earlier than its expiry, and the handler re-arms lazily when it wakes
+// before the (pushed back) deadline, so a read costs no timer operation. The pending handler
+// keeps the guard alive (shared ownership with the request).
+struct Guard : std::enable_shared_from_this<Guard> {
   explicit Guard(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
   asio::steady_timer timer;
   Clock::time_point total_deadline = Clock::time_point::max();
   Clock::time_point deadline = Clock::time_point::max();  // of the current phase
   HttpFailure pending = HttpFailure::timeout_total;       // reported if the deadline passes
-  Connection* conn = nullptr;                             // closed by the watchdog
-  tcp::resolver* resolver = nullptr;                      // cancelled by the watchdog
-  bool done = false;                                      // the request coroutine finished
+  Connection* conn = nullptr;                             // closed when a deadline passes
+  tcp::resolver* resolver = nullptr;                      // cancelled when a deadline passes
+  bool done = false;                                      // the request has finished
+  bool waiting = false;                                   // a timer handler is pending
   bool fired = false;                                     // a deadline passed
   bool cancelled = false;                                 // our caller cancelled
   HttpFailure fired_as = HttpFailure::none;
 
   // Starts a phase with its own timeout (bounded by the total deadline).
   void arm(HttpFailure phase, std::chrono::milliseconds timeout);
+  // The request is over: no deadline fires any more; the pending handler releases the guard.
+  void finish() noexcept;
   void close_connection() noexcept {
     if (conn != nullptr) conn->close();
     if (resolver != nullptr) resolver->cancel();
   }
-};
 
-asio::awaitable<void> watchdog(Guard* guard);
+ private:
+  void wait();
+  void on_timer(const boost::system::error_code& ec);
+};
 
 struct IdleConnection {
   std::unique_ptr<Connection> conn;
@@ -176,9 +181,10 @@ struct ExchangeResult {
   bool write_failed = false;
 };
 
-// Writes the request and streams the response through the handlers.
+// Writes the request and streams the response through the handlers. `wire` (the request bytes)
+// is released once a response head came (there is no resend after it).
 asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
-                                         const HttpClientConfig* config, std::string_view wire,
+                                         const HttpClientConfig* config, std::string* wire,
                                          HttpClient::HeadHandler* on_head,
                                          HttpClient::BodyHandler* on_body);
 

@@ -1,6 +1,10 @@
 // One request/response exchange on an open connection: write the request, then parse the
 // response incrementally (Beast's sans-I/O parser) and hand the body to the caller as it
 // arrives.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
@@ -18,6 +22,7 @@ using boost::system::error_code;
 
 // Forwards the head and every body piece to the caller's handlers.
 using bsv = boost::beast::string_view;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 class StreamingParser final : public http::basic_parser<false> {
  public:
@@ -114,6 +119,23 @@ bool feed(StreamingParser& parser, std::string& pending, std::string_view data, 
   return ok;
 }
 
+// A read failed: end of a close-delimited body, or the connection closed too early.
+ExchangeResult at_error(ExchangeResult r, StreamingParser& parser, error_code ec) {
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+    error_code pec;
+    if (parser.head_done()) parser.put_eof(pec);
+    if (parser.head_done() && !pec && parser.is_done()) {
+      r.head_received = true;
+      r.complete = true;
+      r.keep_alive = false;  // close-delimited: the connection is over
+      return r;
+    }
+  }
+  r.head_received = parser.head_done();
+  return failed(std::move(r), HttpFailure::closed,
+                "connection closed before the response was complete: " + ec.message());
+}
+
 // Plain TCP reads land in one buffer per thread: an idle stream holds no read buffer, and a
 // read takes everything the kernel has (several chunks) in one call.
 constexpr std::size_t kReadBuffer = 64 * 1024;
@@ -122,12 +144,12 @@ constexpr std::size_t kTlsReadBuffer = 4096;
 }  // namespace
 
 asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
-                                         const HttpClientConfig* config, std::string_view wire,
+                                         const HttpClientConfig* config, std::string* wire,
                                          HttpClient::HeadHandler* on_head,
                                          HttpClient::BodyHandler* on_body) {
   ExchangeResult r;
   guard->arm(HttpFailure::timeout_first_byte, config->first_byte_timeout);
-  if (auto ec = co_await conn->write_all(wire)) {
+  if (auto ec = co_await conn->write_all(*wire)) {
     r.write_failed = true;
     co_return failed(std::move(r), HttpFailure::closed,
                      "sending the request failed: " + ec.message());
@@ -142,35 +164,32 @@ asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
   while (!parser.is_done()) {
     error_code ec;
     std::size_t n = 0;
-    std::string_view data;
-    if (conn->tls_active()) {
-      std::tie(ec, n) = co_await conn->read_some(asio::buffer(tls_buf));
-      data = std::string_view(tls_buf.data(), n);
-    } else {
+    // The caller's cancellation aborts the pending wait; one that came while a completion was
+    // already queued is seen here.
+    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+        asio::cancellation_type::none) {
+      ec = asio::error::operation_aborted;
+    } else if (conn->tls_active()) {
+      std::tie(ec, n) = co_await conn->tls_stream().async_read_some(asio::buffer(tls_buf), kAwait);
+    } else if (!maybe_more) {
       // A full buffer may have left bytes behind: read again before waiting for readiness.
-      if (!maybe_more) ec = co_await conn->wait_readable();
-      if (!ec) {
-        thread_local std::vector<char> shared(kReadBuffer);
-        n = conn->read_now(asio::buffer(shared), ec);
-        maybe_more = !ec && n == shared.size();
-        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-        data = std::string_view(shared.data(), n);
-      }
+      std::tie(ec) = co_await conn->socket().async_wait(tcp::socket::wait_read, kAwait);
+    }
+    std::string_view data(tls_buf.data(), n);
+    if (!ec && !conn->tls_active()) {
+      thread_local std::vector<char> shared(kReadBuffer);
+      n = conn->read_now(asio::buffer(shared), ec);
+      maybe_more = !ec && n == shared.size();
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      data = std::string_view(shared.data(), n);
     }
     r.bytes_received += n;
-    if (ec) {
-      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
-        error_code pec;
-        if (parser.head_done()) parser.put_eof(pec);
-        if (parser.head_done() && !pec && parser.is_done()) break;  // close-delimited body
-      }
-      r.head_received = parser.head_done();
-      co_return failed(std::move(r), HttpFailure::closed,
-                       "connection closed before the response was complete: " + ec.message());
-    }
+    if (ec) co_return at_error(std::move(r), parser, ec);
     if (!parser.head_done())
       guard->arm(HttpFailure::timeout_first_byte, config->first_byte_timeout);
-    if (!feed(parser, pending, data, guard, config, r)) co_return r;
+    const bool ok = feed(parser, pending, data, guard, config, r);
+    if (parser.head_done() && !wire->empty()) std::string().swap(*wire);
+    if (!ok) co_return r;
   }
   r.head_received = true;
   r.complete = true;

@@ -26,12 +26,14 @@ struct Fixture {
                    bool include_usage = false)
       : provider(std::make_shared<ScriptedProvider>(std::move(steps), stall)),
         relay(std::make_shared<StreamRelay>(
-            asio::make_strand(ioc),
-            ChunkEncoder(ChunkIdentity{"chatcmpl-t", 1, "m"}, include_usage, true))) {}
+            strand, ChunkEncoder(ChunkIdentity{"chatcmpl-t", 1, "m"}, include_usage, true))) {}
 
-  Started start(std::chrono::milliseconds wait = 1s) {
+  // `on_relay_strand`: the caller already runs on the relay's strand (as a connection's
+  // handler does), so the first event is awaited without a strand hop.
+  Started start(std::chrono::milliseconds wait = 1s, bool on_relay_strand = false) {
     Started s;
-    asio::co_spawn(ioc, StreamRelay::start(relay, provider, providers::ChatRequest{}, wait),
+    asio::any_io_executor ex = on_relay_strand ? strand : asio::any_io_executor(ioc.get_executor());
+    asio::co_spawn(ex, StreamRelay::start(relay, provider, providers::ChatRequest{}, wait),
                    [&s](std::exception_ptr e, std::optional<providers::StreamError> r) {
                      EXPECT_FALSE(e);
                      s.early = std::move(r);
@@ -42,6 +44,7 @@ struct Fixture {
   }
 
   asio::io_context ioc;
+  asio::any_io_executor strand{asio::make_strand(ioc.get_executor())};
   std::shared_ptr<ScriptedProvider> provider;
   std::shared_ptr<StreamRelay> relay;
 };
@@ -85,6 +88,24 @@ TEST(StreamRelay, FailureBeforeTheFirstTokenIsReturnedNotStreamed) {
   auto s = f.start();
   ASSERT_TRUE(s.early.has_value());
   EXPECT_EQ(s.early->http_status, 429);
+}
+
+TEST(StreamRelay, StartedOnTheRelaysStrand) {
+  Fixture failing({{providers::StreamError{providers::ErrorKind::http_status, "rate_limit_error",
+                                           "slow down", 429, "", true},
+                    20ms}});
+  auto early = failing.start(1s, true);
+  ASSERT_TRUE(early.early.has_value());
+  EXPECT_EQ(early.early->http_status, 429);
+
+  Fixture f({{providers::TextDelta{"Hi"}, 20ms}, {providers::Finish{"stop", "stop"}}});
+  auto s = f.start(1s, true);
+  EXPECT_FALSE(s.early.has_value());
+  ASSERT_TRUE(testing::run_until(f.ioc, [&] { return f.relay->provider_done(); }));
+  std::string out;
+  EXPECT_FALSE(f.relay->pull(out));
+  EXPECT_NE(out.find(R"("content":"Hi")"), std::string::npos);
+  EXPECT_EQ(out.substr(out.size() - 14), "data: [DONE]\n\n");
 }
 
 TEST(StreamRelay, FailureAfterTheFirstTokenBecomesAnErrorChunk) {

@@ -6,6 +6,8 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <optional>
 #include <thread>
 
@@ -279,6 +281,44 @@ TEST_P(CancelTest, CancellationClosesTheUpstreamSocket) {
 INSTANTIATE_TEST_SUITE_P(Types, CancelTest,
                          ::testing::Values(asio::cancellation_type::terminal,
                                            asio::cancellation_type::partial));
+
+// The request runs directly on the caller's strand (no strand of its own): a cancellation
+// while the response head is awaited closes the upstream socket at once.
+TEST_P(CancelTest, CancellationWhileWaitingForTheHeadOnTheCallersStrand) {
+  asio::io_context io;
+  asio::cancellation_signal signal;
+  const auto type = GetParam();
+  std::atomic<bool> saw_close{false};
+  ct::TestServer server([&](ct::ServerConn& c, const ct::RawRequest&) {
+    asio::post(io, [&signal, type] { signal.emit(type); });  // the request arrived
+    saw_close = c.wait_peer_close(5000ms);
+    c.close();
+  });
+  cp::HttpClient client(fast_config(), nullptr);
+  cp::HttpRequest req;
+  req.url = server.url("/");
+  req.body = "{}";
+  bool done = false;
+  bool head = false;
+  cp::HttpOutcome outcome;
+  asio::co_spawn(
+      asio::make_strand(io),
+      client.stream(
+          std::move(req), [&head](const cp::HttpResponseHead&) { head = true; },
+          [](std::string_view) { return true; }),
+      asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, cp::HttpOutcome o) {
+        if (e) std::rethrow_exception(e);
+        outcome = std::move(o);
+        done = true;
+      }));
+  io.run_for(20s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(outcome.failure, cp::HttpFailure::cancelled);
+  EXPECT_FALSE(outcome.head_received);
+  EXPECT_FALSE(head);
+  for (int i = 0; i < 500 && !saw_close; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(saw_close);
+}
 
 class HttpsTest : public ::testing::Test {
  protected:
