@@ -188,6 +188,7 @@ void BatchWriter::take_queued_progress() {
   {
     std::lock_guard lock(progress_mutex_);
     queued.swap(progress_);
+    round_left_.store(round_left_.load() + queued.size());  // stats never see them missing
   }
   round_.clear();
   round_next_ = 0;
@@ -222,10 +223,13 @@ void BatchWriter::write_progress_chunk() {
     begin_if_needed();
     const std::int64_t now = options_.clock();
     if (round_next_ == 0) write_queued_touches();
-    const std::size_t end =
-        std::min(round_.size(), round_next_ + std::max<std::size_t>(1, options_.progress_chunk));
-    for (; round_next_ < end; ++round_next_) write_snapshot(round_[round_next_], now);
-    round_left_.store(round_.size() - round_next_);
+    const std::size_t chunk = std::max<std::size_t>(1, options_.progress_chunk);
+    // Chunk after chunk in this transaction while no operation waits; once one does, this
+    // chunk is the last before it.
+    do {
+      const std::size_t end = std::min(round_.size(), round_next_ + chunk);
+      for (; round_next_ < end; ++round_next_) write_snapshot(round_[round_next_], now);
+    } while (round_next_ < round_.size() && queued_ops_.load() == 0);
   } catch (...) {
     // The rest of the round is lost (newer snapshots of its messages replace it; final states
     // never depend on them); the writer goes on with the next round.
@@ -243,9 +247,9 @@ void BatchWriter::write_progress_chunk() {
       for (auto& f : finished) f.done(std::current_exception());
     }
     round_next_ = round_.size();
-    round_left_.store(0);
   }
   if (in_transaction_) commit_batch();
+  round_left_.store(round_.size() - round_next_);  // after the commit: queue_depth 0 = durable
   if (round_next_ < round_.size()) {
     // Behind the operations queued meanwhile: they run (and commit) before the next chunk.
     asio::post(io_, [this] { write_progress_chunk(); });

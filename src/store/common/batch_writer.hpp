@@ -10,8 +10,9 @@
 //
 // save_progress() snapshots live in a map (a newer snapshot of a message replaces the
 // queued one) and are written by a timer every `progress_interval`, in id order (rows of
-// live messages lie close together) and in transactions of at most `progress_chunk`
-// snapshots. Operations queued meanwhile run between two chunks: an awaited write never
+// live messages lie close together), in chunks of `progress_chunk` snapshots: one
+// transaction while no operation is queued; when one is, the transaction commits after the
+// current chunk and the operation runs before the next chunk. An awaited write thus never
 // waits for more than one chunk of snapshots, and its batch commits without writing the
 // queued snapshots (write_all_progress() inside an operation does, e.g. for a flush).
 // touch() timestamps (sessions, API tokens) are queued the same way: the newest time per
@@ -69,7 +70,7 @@ struct WriterOptions {
   std::chrono::milliseconds progress_interval{100};
   std::size_t max_batch = 256;
   std::function<std::int64_t()> clock;  // epoch ms; never empty
-  std::size_t progress_chunk = 128;     // snapshots per timer transaction at most
+  std::size_t progress_chunk = 128;     // snapshots an operation may wait for at most
 };
 
 class BatchWriter {
@@ -120,7 +121,7 @@ class BatchWriter {
   void begin_if_needed();
   void commit_batch();
   void take_queued_progress();  // moves the map into round_, sorted by id
-  void write_progress_chunk();  // the next chunk of round_, in its own transaction
+  void write_progress_chunk();  // the next chunks of round_ (see the top of this file)
   void write_snapshot(const Snapshot& s, std::int64_t now);
   bool anything_queued() const;  // progress or touches; takes progress_mutex_
   void arm_timer_locked();       // progress_mutex_ held

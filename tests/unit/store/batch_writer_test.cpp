@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -22,8 +23,9 @@ namespace {
 struct Journal {
   std::mutex mutex;
   std::vector<std::string> entries;
-  int commits = 0;              // commits attempted
-  int fail_commit_number = -1;  // the commit with this number (0: the first) throws
+  std::function<void()> on_progress;  // called on every snapshot written (writer thread)
+  int commits = 0;                    // commits attempted
+  int fail_commit_number = -1;        // the commit with this number (0: the first) throws
 
   void add(std::string e) {
     std::lock_guard lock(mutex);
@@ -67,6 +69,7 @@ class RecordingBackend final : public WriterBackend {
   void write_progress(const std::string& id, const std::string& content, std::int64_t,
                       std::int64_t) override {
     journal_->add("progress " + id + " " + content);
+    if (journal_->on_progress) journal_->on_progress();
   }
   void write_touch(TouchKind, const std::string& id, std::int64_t) override {
     journal_->add("touch " + id);
@@ -126,38 +129,77 @@ TEST(BatchWriter, AnAwaitedWriteDoesNotWaitForQueuedSnapshots) {
   EXPECT_EQ(fx.writer->stats().queue_depth, 0U);
 }
 
-TEST(BatchWriter, TimerRoundsWriteSnapshotsInChunksAndLetOperationsBetween) {
-  Fixture fx(std::chrono::milliseconds(1), 50);
-  for (int i = 0; i < 1000; ++i) fx.writer->save_progress(id_of(i), "text", 1);
-  int ops = 0;
-  for (int i = 0; i < 40; ++i) {
-    EXPECT_EQ(fx.run([&fx, i] { fx.journal->add("op " + std::to_string(i)); }), nullptr);
-    ++ops;
-  }
-  // Bounded wait until the timer rounds have written everything.
-  for (int i = 0; i < 2000 && fx.writer->stats().queue_depth > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(fx.run([] {}), nullptr);
-  EXPECT_EQ(fx.writer->stats().queue_depth, 0U);
-
-  std::vector<std::string> progress;
-  for (const auto& tx : fx.journal->transactions()) {
+// Snapshots per transaction, and whether any transaction mixed snapshots and operations.
+struct Shape {
+  std::vector<std::size_t> snapshots;  // per transaction that wrote any
+  bool mixed = false;
+  std::vector<std::string> progress;  // every snapshot written, in order
+};
+Shape shape_of(Journal& journal) {
+  Shape out;
+  for (const auto& tx : journal.transactions()) {
     std::size_t snapshots = 0, operations = 0;
     for (const auto& e : tx) {
       if (is_progress(e)) {
         ++snapshots;
-        progress.push_back(e);
+        out.progress.push_back(e);
       } else {
         ++operations;
       }
     }
-    EXPECT_LE(snapshots, 50U);
-    EXPECT_TRUE(snapshots == 0 || operations == 0) << "an operation waited for snapshots";
+    if (snapshots > 0) out.snapshots.push_back(snapshots);
+    out.mixed = out.mixed || (snapshots > 0 && operations > 0);
   }
-  ASSERT_EQ(progress.size(), 1000U);
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(progress[i], "progress " + id_of(i) + " text");
-  EXPECT_EQ(ops, 40);
+  return out;
+}
+
+void wait_until_written(BatchWriter& writer) {
+  for (int i = 0; i < 2000 && writer.stats().queue_depth > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+TEST(BatchWriter, WithNoOperationWaitingARoundIsOneTransaction) {
+  Fixture fx(std::chrono::milliseconds(20), 50);
+  for (int i = 0; i < 1000; ++i) fx.writer->save_progress(id_of(i), "text", 1);
+  wait_until_written(*fx.writer);
+  EXPECT_EQ(fx.writer->stats().queue_depth, 0U);
+  const Shape shape = shape_of(*fx.journal);
+  // One round (two if the timer fired while the snapshots were being queued), not 20 chunks.
+  EXPECT_GE(shape.snapshots.size(), 1U);
+  EXPECT_LE(shape.snapshots.size(), 2U);
+  ASSERT_EQ(shape.progress.size(), 1000U);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(shape.progress[i], "progress " + id_of(i) + " text");
+}
+
+TEST(BatchWriter, AnOperationQueuedDuringARoundWaitsForOneChunkAtMost) {
+  Fixture fx(std::chrono::milliseconds(1), 50);
+  std::promise<std::exception_ptr> op_done;
+  std::atomic<int> written{0};
+  // While the writer writes the 10th snapshot of the round, an insert arrives.
+  fx.journal->on_progress = [&] {
+    if (written.fetch_add(1) + 1 == 10) {
+      fx.writer->submit([&] { fx.journal->add("op"); },
+                        [&](std::exception_ptr e) { op_done.set_value(e); });
+    }
+  };
+  for (int i = 0; i < 1000; ++i) fx.writer->save_progress(id_of(i), "text", 1);
+  auto f = op_done.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_EQ(f.get(), nullptr);
+  wait_until_written(*fx.writer);
+  EXPECT_EQ(fx.run([] {}), nullptr);
+
+  std::size_t before_op = 0;
+  for (const auto& e : fx.journal->copy()) {
+    if (e == "op") break;
+    before_op += is_progress(e) ? 1 : 0;
+  }
+  EXPECT_GE(before_op, 10U);
+  EXPECT_LE(before_op, 50U) << "the insert waited for more than one chunk of snapshots";
+  const Shape shape = shape_of(*fx.journal);
+  EXPECT_FALSE(shape.mixed) << "an operation was committed together with snapshots";
+  EXPECT_EQ(shape.progress.size(), 1000U);
 }
 
 TEST(BatchWriter, NewerSnapshotsNeverLandBeforeOlderOnes) {
