@@ -220,6 +220,9 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     if (finished_) return;
     finished_ = true;
     source_->on_close();
+    // Released here, on the strand, as when the stream's coroutine ended: a waker that still
+    // holds this object must not be the one to destroy the source it is called from.
+    source_.reset();
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
