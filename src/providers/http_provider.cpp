@@ -73,18 +73,20 @@ struct RetryState {
   HttpRequest http;
   ChatRequest request;
   bool include_usage = true;
-  bool relayed = false;  // a token went to the sink: no retry any more
   std::minstd_rand rng{std::random_device{}()};
+};
 
-  // Once a token was relayed there is no retry: what only a retry would need is given back for
-  // the rest of the stream (the ids stay for log lines).
+// What the provider keeps for the stream: the retry state until the first relayed token (then
+// there is no retry: it is given back for the rest of the stream), the ids for log lines.
+struct StreamState {
+  std::unique_ptr<RetryState> retry = std::make_unique<RetryState>();
+  bool relayed = false;  // a token went to the sink: no retry any more
+  std::string request_id;
+  std::string model;
+
   void release() {
-    HttpRequest kept;
-    kept.request_id = std::move(http.request_id);
-    http = std::move(kept);
-    std::vector<ChatMessage>().swap(request.messages);
-    std::string().swap(request.system_prompt);
-    std::string().swap(request.tools_json);
+    relayed = true;
+    retry.reset();
   }
 };
 
@@ -92,7 +94,7 @@ struct RetryState {
 // the terminal one (Finish or StreamError) is held back until the end. On the heap.
 class AttemptState {
  public:
-  AttemptState(dialect::Dialect d, EventSink* sink, RetryState* retry)
+  AttemptState(dialect::Dialect d, EventSink* sink, StreamState* retry)
       : dialect_(d), decoder_(dialect::make_decoder(d)), sink_(sink), retry_(retry) {}
 
   void on_head(const HttpResponseHead& h) {
@@ -113,7 +115,8 @@ class AttemptState {
     return !decoder_->failed();  // after an error event, stop reading (and drop the connection)
   }
 
-  // The exchange is over: sets `terminal` (a protocol error when nothing ended the stream).
+  // The exchange is over: sets the terminal event (a protocol error when nothing ended the
+  // stream).
   void finish(const HttpOutcome& o) {
     if (o.head_received && (status_ < 200 || status_ >= 300)) {
       StreamError e = dialect::decode_http_error(dialect_, status_, error_body_);
@@ -127,13 +130,18 @@ class AttemptState {
     } else if (!decoder_->done() || decoder_->failed()) {
       if (!decoder_->failed()) held_ = error_from(o);
     }
-    terminal =
-        held_ ? std::move(*held_)
-              : Event{StreamError{ErrorKind::protocol, "protocol_error",
-                                  "upstream stream ended without a result", 0, "no_result", false}};
+    if (!held_) {
+      held_ = StreamError{ErrorKind::protocol,
+                          "protocol_error",
+                          "upstream stream ended without a result",
+                          0,
+                          "no_result",
+                          false};
+    }
   }
 
-  Event terminal;
+  // After finish(): the terminal event.
+  Event& terminal() { return *held_; }
   std::optional<std::chrono::milliseconds> retry_after;
 
  private:
@@ -143,10 +151,7 @@ class AttemptState {
         if (!held_ || std::holds_alternative<StreamError>(e)) held_ = std::move(e);
         continue;
       }
-      if (!retry_->relayed && is_token_event(e)) {
-        retry_->relayed = true;
-        retry_->release();
-      }
+      if (!retry_->relayed && is_token_event(e)) retry_->release();
       (*sink_)(std::move(e));
     }
     events_.clear();
@@ -155,12 +160,12 @@ class AttemptState {
   dialect::Dialect dialect_;
   std::unique_ptr<dialect::Decoder> decoder_;
   EventSink* sink_;
-  RetryState* retry_;
+  StreamState* retry_;
   int status_ = 0;
   std::string error_body_;
   std::string should_retry_;  // x-should-retry header
   std::vector<Event> events_;
-  std::optional<Event> held_;
+  std::optional<Event> held_;  // Finish or StreamError
 };
 
 // Starts one attempt (a copy of the request: the original stays for a retry). Not a
@@ -181,28 +186,29 @@ enum class Next { deliver, again_now, again_later };
 
 // After an attempt: deliver its terminal event, ask again at once (without stream_options) or
 // retry after `delay`. Logs failures.
-Next next_step(const ProviderConfig& config, const HttpClient& client, RetryState& st,
+Next next_step(const ProviderConfig& config, const HttpClient& client, StreamState& st,
                AttemptState& at, int attempt, bool cancelled_now,
                std::chrono::milliseconds& delay) {
-  auto* err = std::get_if<StreamError>(&at.terminal);
+  auto* err = std::get_if<StreamError>(&at.terminal());
   if (err == nullptr) return Next::deliver;
-  if (st.include_usage && config.kind == "openai" && !st.relayed && rejects_stream_options(*err)) {
-    st.include_usage = false;  // an older compatible server: ask again without stream_options
-    st.http = build_upstream_request(config, st.request, false);
+  RetryState* retry = st.relayed ? nullptr : st.retry.get();
+  if (retry != nullptr && retry->include_usage && config.kind == "openai" &&
+      rejects_stream_options(*err)) {
+    retry->include_usage = false;  // an older compatible server: ask again without stream_options
+    retry->http = build_upstream_request(config, retry->request, false);
     return Next::again_now;
   }
   err->message = redact(std::move(err->message), config.api_key.value);
   const bool can_retry =
-      err->retryable && !st.relayed && err->kind != ErrorKind::cancelled && !cancelled_now;
+      err->retryable && retry != nullptr && err->kind != ErrorKind::cancelled && !cancelled_now;
   const auto wait = can_retry
                         ? retry_delay(client.config().retry, attempt, at.retry_after,
-                                      std::uniform_real_distribution<double>(0.0, 1.0)(st.rng))
+                                      std::uniform_real_distribution<double>(0.0, 1.0)(retry->rng))
                         : std::nullopt;
   if (const auto log = client.logger()) {
-    log->warn("[{}] provider {} model {} attempt {} failed: {} {} (status {}){}",
-              st.request.request_id, config.name, st.request.model, attempt + 1,
-              to_string(err->kind), err->message, err->http_status,
-              wait ? fmt::format(", retrying in {} ms", wait->count()) : "");
+    log->warn("[{}] provider {} model {} attempt {} failed: {} {} (status {}){}", st.request_id,
+              config.name, st.model, attempt + 1, to_string(err->kind), err->message,
+              err->http_status, wait ? fmt::format(", retrying in {} ms", wait->count()) : "");
   }
   if (!wait) return Next::deliver;
   delay = *wait;
@@ -225,14 +231,16 @@ std::vector<ModelInfo> HttpProvider::models() const {
 asio::awaitable<void> HttpProvider::stream_chat(ChatRequest request, EventSink sink) {
   co_await asio::this_coro::throw_if_cancelled(false);
   co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
-  const auto st = std::make_unique<RetryState>();
-  st->request = std::move(request);
-  if (st->request.model.empty()) st->request.model = config_.default_model;
-  st->http = build_upstream_request(config_, st->request);
+  const auto st = std::make_unique<StreamState>();
+  if (request.model.empty()) request.model = config_.default_model;
+  st->request_id = request.request_id;
+  st->model = request.model;
+  st->retry->http = build_upstream_request(config_, request);
+  st->retry->request = std::move(request);
   const dialect::Dialect d = dialect_of(config_.kind);
   for (int attempt = 0;; ++attempt) {
     auto at = std::make_unique<AttemptState>(d, &sink, st.get());
-    at->finish(co_await start_attempt(*client_, st->http, at.get()));
+    at->finish(co_await start_attempt(*client_, st->retry->http, at.get()));
     const bool cancelled_now = cancelled(co_await asio::this_coro::cancellation_state);
     std::chrono::milliseconds delay{0};
     const Next next = next_step(config_, *client_, *st, *at, attempt, cancelled_now, delay);
@@ -243,10 +251,10 @@ asio::awaitable<void> HttpProvider::stream_chat(ChatRequest request, EventSink s
     if (next == Next::again_later) {
       co_await sleep_for(delay);
       if (!cancelled(co_await asio::this_coro::cancellation_state)) continue;
-      at->terminal = StreamError{ErrorKind::cancelled, "cancelled", "generation cancelled", 0,
-                                 "cancelled",          false};
+      at->terminal() = StreamError{ErrorKind::cancelled, "cancelled", "generation cancelled", 0,
+                                   "cancelled",          false};
     }
-    sink(std::move(at->terminal));
+    sink(std::move(at->terminal()));
     co_return;
   }
 }

@@ -33,6 +33,7 @@ struct Call final : Guard {
   std::string pool_key;
   std::string wire;
   std::string request_id;
+  ExchangeResult result;  // of the last exchange
 };
 
 // Parses and serializes the request; null (and `error`) when the URL is unusable.
@@ -82,6 +83,20 @@ void settle(Call& call, std::unique_ptr<Connection> conn, const ExchangeResult& 
   } else {
     conn->close();
   }
+}
+
+// Not coroutines: the arguments of the coroutines they start are built here, not in the
+// (long-lived) frame of HttpClient::stream.
+asio::awaitable<ConnectResult> connect(Call& call) {
+  return open_connection(call.impl, call.target.origin, call.proxy, &call);
+}
+
+asio::awaitable<HttpOutcome> on_own_strand(HttpClient& client, const asio::any_io_executor& ex,
+                                           HttpRequest& request, HttpClient::HeadHandler& on_head,
+                                           HttpClient::BodyHandler& on_body) {
+  return asio::co_spawn(asio::make_strand(ex),
+                        client.stream(std::move(request), std::move(on_head), std::move(on_body)),
+                        asio::use_awaitable);
 }
 
 HttpOutcome outcome_of(const ExchangeResult& ex) {
@@ -253,9 +268,7 @@ asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler
   const auto exec = co_await asio::this_coro::executor;
   if (!on_strand(exec)) {
     // The deadline handler and the request must be serialized: run on a strand of our own.
-    co_return co_await asio::co_spawn(
-        asio::make_strand(exec), stream(std::move(request), std::move(on_head), std::move(on_body)),
-        asio::use_awaitable);
+    co_return co_await on_own_strand(*this, exec, request, on_head, on_body);
   }
   std::string error;
   const std::shared_ptr<Call> call = prepare(impl_.get(), request, exec, error);
@@ -265,8 +278,7 @@ asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler
   bool reused = conn != nullptr;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!conn) {
-      ConnectResult cr =
-          co_await open_connection(impl_.get(), call->target.origin, call->proxy, call.get());
+      ConnectResult cr = co_await connect(*call);
       call->conn = cr.conn.get();
       if (!cr.conn) {
         out = HttpOutcome{cr.failure, std::move(cr.detail), false, false, false};
@@ -278,8 +290,9 @@ asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler
       ++impl_->reused;
     }
     call->conn = conn.get();
-    const ExchangeResult res =
-        co_await exchange(conn.get(), call.get(), &impl_->config, &call->wire, &on_head, &on_body);
+    co_await exchange(conn.get(), call.get(), &impl_->config, &call->wire, &on_head, &on_body,
+                      &call->result);
+    const ExchangeResult& res = call->result;
     const bool interrupted =
         call->fired ||
         (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;

@@ -183,9 +183,9 @@ struct ExchangeResult {
 
 // Writes the request and streams the response through the handlers. `wire` (the request bytes)
 // is released once a response head came (there is no resend after it).
-asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
-                                         const HttpClientConfig* config, std::string* wire,
-                                         HttpClient::HeadHandler* on_head,
-                                         HttpClient::BodyHandler* on_body);
+// The outcome goes to `*result` (not into the frame of the awaiting coroutine).
+asio::awaitable<void> exchange(Connection* conn, Guard* guard, const HttpClientConfig* config,
+                               std::string* wire, HttpClient::HeadHandler* on_head,
+                               HttpClient::BodyHandler* on_body, ExchangeResult* result);
 
 }  // namespace chatstream::providers::http_detail

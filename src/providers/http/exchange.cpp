@@ -143,16 +143,16 @@ constexpr std::size_t kTlsReadBuffer = 4096;
 
 }  // namespace
 
-asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
-                                         const HttpClientConfig* config, std::string* wire,
-                                         HttpClient::HeadHandler* on_head,
-                                         HttpClient::BodyHandler* on_body) {
-  ExchangeResult r;
+asio::awaitable<void> exchange(Connection* conn, Guard* guard, const HttpClientConfig* config,
+                               std::string* wire, HttpClient::HeadHandler* on_head,
+                               HttpClient::BodyHandler* on_body, ExchangeResult* result) {
+  ExchangeResult& r = *result;
+  r = ExchangeResult{};
   guard->arm(HttpFailure::timeout_first_byte, config->first_byte_timeout);
   if (auto ec = co_await conn->write_all(*wire)) {
     r.write_failed = true;
-    co_return failed(std::move(r), HttpFailure::closed,
-                     "sending the request failed: " + ec.message());
+    r = failed(std::move(r), HttpFailure::closed, "sending the request failed: " + ec.message());
+    co_return;
   }
   StreamingParser parser(on_head, on_body);
   parser.eager(true);
@@ -184,17 +184,19 @@ asio::awaitable<ExchangeResult> exchange(Connection* conn, Guard* guard,
       data = std::string_view(shared.data(), n);
     }
     r.bytes_received += n;
-    if (ec) co_return at_error(std::move(r), parser, ec);
+    if (ec) {
+      r = at_error(std::move(r), parser, ec);
+      co_return;
+    }
     if (!parser.head_done())
       guard->arm(HttpFailure::timeout_first_byte, config->first_byte_timeout);
     const bool ok = feed(parser, pending, data, guard, config, r);
     if (parser.head_done() && !wire->empty()) std::string().swap(*wire);
-    if (!ok) co_return r;
+    if (!ok) co_return;
   }
   r.head_received = true;
   r.complete = true;
   r.keep_alive = parser.keep_alive() && pending.empty();
-  co_return r;
 }
 
 }  // namespace chatstream::providers::http_detail
