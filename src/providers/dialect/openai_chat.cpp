@@ -60,6 +60,192 @@ Usage usage_of(const json::object& u) {
   return usage;
 }
 
+// Fast path for the chunk nearly every token comes in, read without building a JSON tree:
+//   {"id":"…","object":"chat.completion.chunk","created":1,"model":"…",
+//    "choices":[{"index":0,"delta":{"role":"assistant","content":"…"},"logprobs":null,
+//    "finish_reason":null}]}
+// Other scalar top-level members are skipped, "usage":null is accepted. Anything else (an
+// escape in the content, another delta member, a finish reason, usage, an error, several
+// choices, malformed JSON) is left to the full parse: the scan then returns false.
+class ChunkScan {
+ public:
+  explicit ChunkScan(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+  // On success `content` is the delta's content (escape-free; may be empty or absent).
+  bool run(std::string_view& content) {
+    bool choices = false;
+    if (!object([&](std::string_view key) {
+          if (key == "choices") return !std::exchange(choices, true) && choice_array(content);
+          if (key == "usage") return literal("null");
+          if (key == "error") return false;
+          return scalar();
+        })) {
+      return false;
+    }
+    ws();
+    return p_ == end_;
+  }
+
+ private:
+  template <typename Member>
+  bool object(Member&& member) {
+    ws();
+    if (!eat('{')) return false;
+    ws();
+    if (eat('}')) return true;
+    for (;;) {
+      std::string_view key;
+      ws();
+      if (!string(key)) return false;
+      ws();
+      if (!eat(':')) return false;
+      ws();
+      if (!member(key)) return false;
+      ws();
+      if (eat('}')) return true;
+      if (!eat(',')) return false;
+    }
+  }
+
+  bool choice_array(std::string_view& content) {
+    if (!eat('[')) return false;
+    bool index = false;
+    bool delta = false;
+    if (!object([&](std::string_view key) {
+          if (key == "index") return !std::exchange(index, true) && literal("0");
+          if (key == "delta") return !std::exchange(delta, true) && delta_object(content);
+          if (key == "logprobs" || key == "finish_reason") return literal("null");
+          return false;
+        })) {
+      return false;
+    }
+    ws();
+    return eat(']');
+  }
+
+  bool delta_object(std::string_view& content) {
+    bool role = false;
+    bool text = false;
+    return object([&](std::string_view key) {
+      std::string_view ignored;
+      if (key == "role") return !std::exchange(role, true) && string(ignored);
+      if (key == "content") return !std::exchange(text, true) && string(content);
+      return false;
+    });
+  }
+
+  // A string without escapes, valid UTF-8, no control characters.
+  bool string(std::string_view& out) {
+    if (!eat('"')) return false;
+    const char* begin = p_;
+    while (p_ != end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
+        ++p_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20) return false;
+      if (c < 0x80) {
+        ++p_;
+      } else if (!utf8()) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  bool utf8() {
+    const auto at = [&](std::ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
+    const auto cont = [&](std::ptrdiff_t i) { return (at(i) & 0xC0) == 0x80; };
+    const std::ptrdiff_t left = end_ - p_;
+    const unsigned char c = at(0);
+    std::ptrdiff_t n = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 4;
+    } else {
+      return false;
+    }
+    if (left < n) return false;
+    for (std::ptrdiff_t i = 1; i < n; ++i) {
+      if (!cont(i)) return false;
+    }
+    const unsigned char c1 = at(1);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+        (c == 0xF4 && c1 > 0x8F)) {
+      return false;  // overlong, surrogate or beyond U+10FFFF
+    }
+    p_ += n;
+    return true;
+  }
+
+  bool scalar() {
+    std::string_view ignored;
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '"':
+        return string(ignored);
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      default:
+        return number();
+    }
+  }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  bool number() {
+    eat('-');
+    if (eat('0')) {
+    } else if (p_ != end_ && *p_ >= '1' && *p_ <= '9') {
+      digits();
+    } else {
+      return false;
+    }
+    if (eat('.') && !digits()) return false;
+    if (eat('e') || eat('E')) {
+      if (!eat('+')) eat('-');
+      if (!digits()) return false;
+    }
+    return true;
+  }
+
+  bool digits() {
+    const char* begin = p_;
+    while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    return p_ != begin;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  bool eat(char c) {
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+
+  void ws() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
 class OpenAiChatDecoder final : public Decoder {
  public:
   explicit OpenAiChatDecoder(std::size_t max_event_bytes)
@@ -72,6 +258,13 @@ class OpenAiChatDecoder final : public Decoder {
     if (event.data == "[DONE]") {
       set_done();
       return;
+    }
+    if (event.type == "message") {
+      std::string_view content;
+      if (ChunkScan(event.data).run(content)) {
+        if (!content.empty()) out.emplace_back(TextDelta{std::string(content)});
+        return;
+      }
     }
     const json::object* chunk = JsonScratch::local().parse_object(event.data);
     if (chunk == nullptr) {
