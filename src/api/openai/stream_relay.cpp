@@ -65,8 +65,11 @@ asio::awaitable<std::optional<providers::StreamError>> StreamRelay::wait_first(
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     self->first_timer_ = nullptr;
   }
-  if (!self->early_error_) self->committed_ = true;
-  co_return self->early_error_;
+  if (!self->early_error_) {
+    self->committed_ = true;
+    co_return std::nullopt;
+  }
+  co_return std::move(*self->early_error_);
 }
 
 void StreamRelay::on_event(Event&& event) {
@@ -77,7 +80,7 @@ void StreamRelay::on_event(Event&& event) {
     if (!committed_) {
       if (auto* error = std::get_if<providers::StreamError>(&event)) {
         // Nothing was sent yet: the handler answers with an error status instead.
-        early_error_ = *error;
+        early_error_ = std::make_unique<providers::StreamError>(std::move(*error));
         std::lock_guard lock(mutex_);
         done_ = true;
         return;

@@ -80,7 +80,7 @@ class StreamRelay final : public http::SseSource, public std::enable_shared_from
   bool committed_ = false;  // the response head will be sent: failures go in-stream
   bool role_sent_ = false;
   bool client_gone_ = false;
-  std::optional<providers::StreamError> early_error_;
+  std::unique_ptr<providers::StreamError> early_error_;  // a failure before any token (rare)
   providers::Usage usage_;
 
   // Shared with the session thread.
