@@ -234,19 +234,26 @@ TEST_F(GatewayServer, HistoryCaptureSavesTheExchange) {
   auto r = post(R"({"model":"hello","stream":true,"messages":[
       {"role":"system","content":"be kind"},{"role":"user","content":"Greet me"}]})");
   ASSERT_EQ(r.status, 200);
+  // The capture writes in steps (the conversation, then its messages, then the final state of
+  // the answer): wait until the answer is saved as complete.
   std::vector<store::Conversation> conversations;
+  std::vector<store::Message> branch;
+  const auto saved = [&] {
+    return branch.size() == 2 && branch[1].status == store::MessageStatus::complete;
+  };
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (conversations.empty() && std::chrono::steady_clock::now() < deadline) {
+  while (!saved() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
     store::ListConversations q;
     conversations = wait_store(store->list_conversations(q)).conversations;
+    if (conversations.size() != 1 || !conversations[0].current_leaf_id) continue;
+    branch =
+        wait_store(store->get_branch(conversations[0].user_id, *conversations[0].current_leaf_id));
   }
   ASSERT_EQ(conversations.size(), 1u);
   EXPECT_EQ(conversations[0].title, "Greet me");
   EXPECT_EQ(conversations[0].system_prompt, "be kind");
   ASSERT_TRUE(conversations[0].current_leaf_id.has_value());
-  auto branch =
-      wait_store(store->get_branch(conversations[0].user_id, *conversations[0].current_leaf_id));
   ASSERT_EQ(branch.size(), 2u);
   EXPECT_EQ(branch[0].content, "Greet me");
   EXPECT_EQ(branch[1].role, store::Role::assistant);
