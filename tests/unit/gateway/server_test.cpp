@@ -4,9 +4,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 
 #include <thread>
@@ -18,6 +16,7 @@
 #include "store/store.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/sync.hpp"
 
 namespace chatstream::api::openai {
 namespace {
@@ -216,15 +215,6 @@ TEST_F(GatewayServer, ClientDisconnectCancelsTheUpstream) {
   EXPECT_EQ(provider->finished.load(), 0);
 }
 
-// Runs a store call to completion on its own io_context (the store works on its own thread).
-template <class T>
-T wait_store(boost::asio::awaitable<T> op) {
-  asio::io_context ioc;
-  auto future = asio::co_spawn(ioc, std::move(op), asio::use_future);
-  ioc.run();
-  return future.get();
-}
-
 TEST_F(GatewayServer, HistoryCaptureSavesTheExchange) {
   testing::TempDir dir;
   store::StoreConfig sc;
@@ -245,10 +235,10 @@ TEST_F(GatewayServer, HistoryCaptureSavesTheExchange) {
   while (!saved() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
     store::ListConversations q;
-    conversations = wait_store(store->list_conversations(q)).conversations;
+    conversations = testing::sync(store->list_conversations(q)).conversations;
     if (conversations.size() != 1 || !conversations[0].current_leaf_id) continue;
-    branch =
-        wait_store(store->get_branch(conversations[0].user_id, *conversations[0].current_leaf_id));
+    branch = testing::sync(
+        store->get_branch(conversations[0].user_id, *conversations[0].current_leaf_id));
   }
   ASSERT_EQ(conversations.size(), 1u);
   EXPECT_EQ(conversations[0].title, "Greet me");
@@ -262,7 +252,7 @@ TEST_F(GatewayServer, HistoryCaptureSavesTheExchange) {
   EXPECT_EQ(branch[1].completion_tokens, 2);
   ioc_.stop();
   threads_.clear();
-  wait_store(store->flush());
+  testing::sync(store->flush());
 }
 
 }  // namespace

@@ -2,16 +2,15 @@
 // (also when the provider fails midway), snapshots while it streams, and ended logs leave
 // after their grace period.
 #include "generation/hub.hpp"
+#include "support/sync.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <filesystem>
 
@@ -25,6 +24,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
+using testing::sync;
 
 // Sends `words` deltas `gap` apart, then Finish, or a StreamError after `fail_after` deltas.
 class ScriptedProvider final : public providers::Provider {
@@ -73,13 +73,6 @@ class HubTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  template <class T>
-  T sync(asio::awaitable<T> a) {
-    asio::io_context io;
-    auto f = asio::co_spawn(io, std::move(a), asio::use_future);
-    io.run();
-    return f.get();
-  }
   void make_hub(HubSettings settings) {
     hub_ = std::make_unique<GenerationHub>(
         io_.get_executor(), *store_, settings,

@@ -1,14 +1,13 @@
 // The hub's snapshot scheduler against a real SQLite store: one snapshot per interval per
 // generation whatever its number of deltas, the whole text, nothing after the final state.
 #include "generation/snapshots.hpp"
+#include "support/sync.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <filesystem>
 
@@ -20,6 +19,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
+using testing::sync;
 
 class SnapshotTest : public ::testing::Test {
  protected:
@@ -48,13 +48,6 @@ class SnapshotTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  template <class T>
-  T sync(asio::awaitable<T> a) {
-    asio::io_context io;
-    auto f = asio::co_spawn(io, std::move(a), asio::use_future);
-    io.run();
-    return f.get();
-  }
   // Runs the scheduler's timer (bounded) until nothing is queued.
   void run_until_saved(const SnapshotScheduler& s) {
     for (int i = 0; i < 400 && s.due() > 0; ++i) {
