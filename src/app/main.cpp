@@ -4,6 +4,7 @@
 
 #include "app/app.hpp"
 #include "app/config.hpp"
+#include "app/descriptors.hpp"
 #include "app/user_command.hpp"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "chatstream: %s\n", problem.c_str());
     return 2;
   }
+  // Before any thread starts: two descriptors per relayed stream, plus the store's and others.
+  chatstream::app::reserve_descriptor_table(2 * loaded.config->server.max_connections + 1024);
   try {
     return chatstream::app::run(std::move(*loaded.config));
   } catch (const std::exception& e) {
