@@ -2,10 +2,10 @@
 // (also when the provider fails midway), snapshots while it streams, and ended logs leave
 // after their grace period.
 #include "generation/hub.hpp"
+#include "support/process.hpp"
 #include "support/sync.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,7 +23,6 @@ namespace chatstream::generation {
 namespace {
 
 namespace asio = boost::asio;
-namespace fs = std::filesystem;
 using testing::sync;
 
 // Sends `words` deltas `gap` apart, then Finish, or a StreamError after `fail_after` deltas.
@@ -58,10 +57,8 @@ class ScriptedProvider final : public providers::Provider {
 class HubTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("chatstream-hub-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
     store::StoreConfig config;
-    config.url = "sqlite:" + (dir_ / "chat.db").string();
+    config.url = "sqlite:" + (dir_.path() / "chat.db").string();
     config.progress_interval = std::chrono::milliseconds(5);
     store_ = store::open_store(config);
     conversation_ = sync(store_->create_conversation({})).id;
@@ -69,8 +66,6 @@ class HubTest : public ::testing::Test {
   void TearDown() override {
     hub_.reset();
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   void make_hub(HubSettings settings) {
@@ -108,7 +103,7 @@ class HubTest : public ::testing::Test {
   }
   store::Message saved(const std::string& id) { return *sync(store_->get_message("local", id)); }
 
-  fs::path dir_;
+  testing::TempDir dir_;
   asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<GenerationHub> hub_;

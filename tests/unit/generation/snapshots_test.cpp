@@ -1,10 +1,10 @@
 // The hub's snapshot scheduler against a real SQLite store: one snapshot per interval per
 // generation whatever its number of deltas, the whole text, nothing after the final state.
 #include "generation/snapshots.hpp"
+#include "support/process.hpp"
 #include "support/sync.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
@@ -18,16 +18,13 @@ namespace chatstream::generation {
 namespace {
 
 namespace asio = boost::asio;
-namespace fs = std::filesystem;
 using testing::sync;
 
 class SnapshotTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("chatstream-snapshots-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
     store::StoreConfig config;
-    config.url = "sqlite:" + (dir_ / "chat.db").string();
+    config.url = "sqlite:" + (dir_.path() / "chat.db").string();
     config.progress_interval = std::chrono::hours(1);  // only flush() writes snapshots
     store_ = store::open_store(config);
     auto c = sync(store_->create_conversation({}));
@@ -42,11 +39,7 @@ class SnapshotTest : public ::testing::Test {
     auto stored = sync(store_->insert_messages("local", c.id, {user, answer})).value();
     g_ = std::make_shared<Generation>(stored[1].id, c.id, "local", asio::make_strand(io_));
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   // Runs the scheduler's timer (bounded) until nothing is queued.
   void run_until_saved(const SnapshotScheduler& s) {
@@ -60,7 +53,7 @@ class SnapshotTest : public ::testing::Test {
     return *sync(store_->get_message("local", g_->message_id()));
   }
 
-  fs::path dir_;
+  testing::TempDir dir_;
   asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   std::shared_ptr<Generation> g_;
