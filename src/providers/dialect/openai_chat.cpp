@@ -1,5 +1,8 @@
 // OpenAI Chat Completions streaming (`data: {chunk}` ... `data: [DONE]`), also spoken by
 // compatible servers (vLLM, llama-server, OpenRouter, ...).
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -139,6 +142,8 @@ class ChunkScan {
     if (!eat('"')) return false;
     const char* begin = p_;
     while (p_ != end_) {
+      skip_plain();
+      if (p_ == end_) break;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         out = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
@@ -153,6 +158,30 @@ class ChunkScan {
       }
     }
     return false;
+  }
+
+  // Moves over printable ASCII other than '"' and '\\' eight bytes at a time (SWAR): stops at
+  // the first byte that needs a look, or where fewer than eight bytes are left.
+  void skip_plain() {
+    if constexpr (std::endian::native == std::endian::little) {
+      constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+      constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+      // High bit of each byte that is zero; exact for the lowest such byte (a borrow only
+      // carries upward from a byte that is a match).
+      const auto zero = [](std::uint64_t v) { return (v - kOnes) & ~v; };
+      while (end_ - p_ >= 8) {
+        std::uint64_t x = 0;
+        std::memcpy(&x, p_, sizeof x);
+        const std::uint64_t special =
+            (zero(x ^ (kOnes * '"')) | zero(x ^ (kOnes * '\\')) | ((x - kOnes * 0x20) & ~x) | x) &
+            kHigh;  // '"', '\\', a control character (< 0x20), a byte >= 0x80
+        if (special != 0) {
+          p_ += std::countr_zero(special) / 8;
+          return;
+        }
+        p_ += 8;
+      }
+    }
   }
 
   bool utf8() {
@@ -239,7 +268,10 @@ class ChunkScan {
   }
 
   void ws() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) {
+      ++p_;
+    }
   }
 
   const char* p_;

@@ -79,3 +79,29 @@ TEST(OpenAiChunk, MalformedIsAProtocolError) {
   EXPECT_TRUE(is_error(decode(R"({"created":01,"choices":[]})")));
   EXPECT_TRUE(is_error(decode("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\x01\"}}]}")));
 }
+
+// Strings are scanned eight bytes at a time: a byte that needs a look must be found at every
+// offset, in the content and in another member.
+TEST(OpenAiChunk, SpecialBytesAtEveryOffset) {
+  for (std::size_t k = 0; k < 24; ++k) {
+    SCOPED_TRACE(k);
+    const std::string a(k, 'a');
+    const std::string b(9, 'b');
+    const auto content = [](const std::string& text) { return "{\"content\":\"" + text + "\"}"; };
+    EXPECT_EQ(text_of(decode(chunk(content(a + b)))), a + b);
+    EXPECT_EQ(text_of(decode(chunk(content(a + "\x7F" + b)))), a + "\x7F" + b);
+    EXPECT_EQ(text_of(decode(chunk(content(a + "\xC3\xA9" + b)))), a + "\xC3\xA9" + b);
+    EXPECT_EQ(text_of(decode(chunk(content(a + "\\\"" + b)))), a + "\"" + b);
+    EXPECT_EQ(text_of(decode(chunk(content(a + "\\n" + b)))), a + "\n" + b);
+    EXPECT_TRUE(is_error(decode(chunk(content(a + "\x01" + b)))));
+    EXPECT_TRUE(is_error(decode(chunk(content(a + "\x1F" + b)))));
+    EXPECT_TRUE(is_error(decode(chunk(content(a + "\xC3" + b)))));
+    EXPECT_TRUE(is_error(decode(chunk(content(a + "\xFF" + b)))));
+    EXPECT_TRUE(is_error(decode(chunk(content(a + "\"" + b)))));  // ends the string early
+    const std::string word = R"({"content":"x"})";
+    EXPECT_EQ(text_of(decode(chunk(word, "\"s\":\"" + a + "\\u00e9" + b + "\","))), "x");
+    EXPECT_EQ(text_of(decode(chunk(word, "\"s\":\"" + a + "\xE4\xB8\x96" + b + "\","))), "x");
+    EXPECT_TRUE(is_error(decode(chunk(word, "\"s\":\"" + a + "\t" + b + "\","))));
+    EXPECT_TRUE(is_error(decode(chunk(word, "\"s\":\"" + a + "\xED\xA0\x80" + b + "\","))));
+  }
+}
