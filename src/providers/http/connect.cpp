@@ -64,12 +64,15 @@ void Connection::close() noexcept {
 bool Connection::looks_reusable() {
   if (!socket().is_open()) return false;
   boost::system::error_code ec;
-  socket().non_blocking(true, ec);
-  if (ec) return false;
+  // The socket stays non-blocking: its only synchronous use is read_now, which wants that too
+  // (asynchronous operations do not depend on the flag). One system call per check.
+  if (!socket().non_blocking()) {
+    socket().non_blocking(true, ec);
+    if (ec) return false;
+  }
   char c = 0;
   const std::size_t n = socket().receive(asio::buffer(&c, 1), tcp::socket::message_peek, ec);
   const bool idle = ec == asio::error::would_block || ec == asio::error::try_again;
-  socket().non_blocking(false, ec);
   return idle && n == 0;
 }
 
