@@ -132,6 +132,25 @@ void Connection::configure(OpenMode mode, int busy_timeout_ms) {
   if (mode == OpenMode::reader) exec("PRAGMA query_only=ON;");
 }
 
+void Connection::set_commit_listener(std::function<void(int wal_pages)> listener) {
+  commit_listener_ = std::move(listener);
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int pages) {
+        auto& listener = static_cast<Connection*>(self)->commit_listener_;
+        if (listener) listener(pages);
+        return SQLITE_OK;
+      },
+      this);
+}
+
+bool Connection::checkpoint_passive(int& wal_pages, int& checkpointed) noexcept {
+  wal_pages = 0;
+  checkpointed = 0;
+  return sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages,
+                                   &checkpointed) == SQLITE_OK;
+}
+
 Connection::~Connection() {
   cache_.clear();  // finalize statements before closing
   sqlite3_close_v2(db_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +51,8 @@ class Query {
   sqlite3_stmt* stmt_;
 };
 
-enum class OpenMode { writer, reader };
+// writer: creates the file, WAL mode. reader: query_only. maintenance: checkpoints only.
+enum class OpenMode { writer, reader, maintenance };
 
 class Connection {
  public:
@@ -80,6 +82,14 @@ class Connection {
   // Throws StoreFailure with `what`, SQLite's message and the path.
   [[noreturn]] void fail(std::string_view what, int code) const;
 
+  // After each commit on this connection, `listener` gets the number of pages in the WAL.
+  // Replaces SQLite's automatic checkpoint: no commit here copies pages into the database
+  // file any more. An empty listener removes it (and leaves checkpoints off).
+  void set_commit_listener(std::function<void(int wal_pages)> listener);
+  // A PASSIVE checkpoint (copies what readers allow, never waits). Returns false on an error.
+  bool checkpoint_passive(int& wal_pages, int& checkpointed) noexcept;
+  const std::string& path() const noexcept { return path_; }
+
   // Counters of write statements executed on this connection (for StoreStats).
   std::uint64_t statements_written() const noexcept { return statements_; }
   std::uint64_t rows_written() const noexcept { return rows_; }
@@ -94,6 +104,7 @@ class Connection {
   sqlite3* db_;
   std::string path_;
   std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, StmtDeleter>> cache_;
+  std::function<void(int)> commit_listener_;
   std::uint64_t statements_ = 0;
   std::uint64_t rows_ = 0;
 };

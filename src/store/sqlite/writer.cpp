@@ -1,6 +1,7 @@
 #include "store/sqlite/writer.hpp"
 
 #include "store/sqlite/accounts_repository.hpp"
+#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/repository.hpp"
 
 namespace chatstream::store::sqlite {
@@ -8,7 +9,8 @@ namespace {
 
 class SqliteWriterBackend final : public common::WriterBackend {
  public:
-  explicit SqliteWriterBackend(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+  explicit SqliteWriterBackend(std::unique_ptr<Connection> conn)
+      : conn_(std::move(conn)), checkpointer_(std::make_unique<Checkpointer>(*conn_)) {}
 
   void begin() override { conn_->exec("BEGIN IMMEDIATE"); }
   void savepoint() override { conn_->exec("SAVEPOINT op"); }
@@ -36,6 +38,7 @@ class SqliteWriterBackend final : public common::WriterBackend {
 
  private:
   std::unique_ptr<Connection> conn_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // destroyed first: it unhooks from conn_
 };
 
 }  // namespace

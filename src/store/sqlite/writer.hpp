@@ -1,5 +1,6 @@
 // How the shared batching writer (common/batch_writer.hpp) drives a SQLite write
-// connection: BEGIN IMMEDIATE, one SAVEPOINT per operation, COMMIT.
+// connection: BEGIN IMMEDIATE, one SAVEPOINT per operation, COMMIT. Its WAL checkpoints run
+// on a thread of their own (checkpointer.hpp).
 #pragma once
 
 #include <memory>
