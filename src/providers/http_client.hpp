@@ -66,6 +66,7 @@ struct HttpClientStats {
   std::uint64_t tls_handshakes = 0;
   std::uint64_t reused = 0;          // requests served by a pooled connection
   std::uint64_t stale_replaced = 0;  // pooled connections found closed and replaced
+  std::uint64_t name_lookups = 0;    // host names resolved (an IP address is dialled directly)
 };
 
 // Thread-safe: one client (and pool) is shared by all io threads. A request runs on the

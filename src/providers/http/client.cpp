@@ -243,7 +243,7 @@ HttpClient::~HttpClient() = default;
 
 HttpClientStats HttpClient::stats() const {
   return {impl_->connections_opened.load(), impl_->tls_handshakes.load(), impl_->reused.load(),
-          impl_->stale_replaced.load()};
+          impl_->stale_replaced.load(), impl_->name_lookups.load()};
 }
 
 const HttpClientConfig& HttpClient::config() const {

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -148,24 +149,37 @@ asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin or
   guard->conn = conn.get();
   guard->arm(HttpFailure::timeout_connect, impl->config.connect_timeout);
   const Origin& dial = proxy ? proxy->origin : origin;
-  tcp::resolver resolver(ex);
-  guard->resolver = &resolver;
-  // A resolve does not support per-operation cancellation: the caller's cancellation cancels
-  // the resolver by hand.
-  asio::cancellation_slot slot = (co_await asio::this_coro::cancellation_state).slot();
-  if (slot.is_connected()) {
-    slot.assign([&resolver](asio::cancellation_type) { resolver.cancel(); });
+  boost::system::error_code cec;
+  boost::system::error_code not_ip;
+  const asio::ip::address address = asio::ip::make_address(dial.host, not_ip);
+  if (!not_ip) {
+    // An address (the usual local server, 127.0.0.1): no lookup, no hop to the resolver's
+    // thread.
+    const tcp::endpoint endpoint(address, dial.port);
+    auto [ec] = co_await conn->socket().async_connect(endpoint, kAwait);
+    cec = ec;
+  } else {
+    ++impl->name_lookups;
+    tcp::resolver resolver(ex);
+    guard->resolver = &resolver;
+    // A resolve does not support per-operation cancellation: the caller's cancellation cancels
+    // the resolver by hand.
+    asio::cancellation_slot slot = (co_await asio::this_coro::cancellation_state).slot();
+    if (slot.is_connected()) {
+      slot.assign([&resolver](asio::cancellation_type) { resolver.cancel(); });
+    }
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(dial.host, std::to_string(dial.port), kAwait);
+    if (slot.is_connected()) slot.clear();
+    guard->resolver = nullptr;
+    if (rec) co_return fail("cannot resolve " + dial.host + ": " + rec.message());
+    if (guard->fired || (co_await asio::this_coro::cancellation_state).cancelled() !=
+                            asio::cancellation_type::none) {
+      co_return fail("connect interrupted");
+    }
+    auto [ec, ep] = co_await asio::async_connect(conn->socket(), endpoints, kAwait);
+    cec = ec;
   }
-  auto [rec, endpoints] =
-      co_await resolver.async_resolve(dial.host, std::to_string(dial.port), kAwait);
-  if (slot.is_connected()) slot.clear();
-  guard->resolver = nullptr;
-  if (rec) co_return fail("cannot resolve " + dial.host + ": " + rec.message());
-  if (guard->fired ||
-      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-    co_return fail("connect interrupted");
-  }
-  auto [cec, ep] = co_await asio::async_connect(conn->socket(), endpoints, kAwait);
   if (cec) co_return fail("cannot connect to " + dial.authority() + ": " + cec.message());
   ++impl->connections_opened;
   boost::system::error_code ignored;

@@ -144,6 +144,7 @@ struct HttpClient::Impl {
   std::atomic<std::uint64_t> tls_handshakes{0};
   std::atomic<std::uint64_t> reused{0};
   std::atomic<std::uint64_t> stale_replaced{0};
+  std::atomic<std::uint64_t> name_lookups{0};
 
   // Pool: idle connections per origin key (+ proxy). Never locked across co_await.
   std::unique_ptr<http_detail::Connection> checkout(const std::string& key);

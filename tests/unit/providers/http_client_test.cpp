@@ -154,6 +154,20 @@ TEST(HttpClient, StreamsChunkedBodyAndReusesConnection) {
   EXPECT_EQ(reqs[0].header("host"), "127.0.0.1:" + std::to_string(server.port()));
 }
 
+TEST(HttpClient, DialsAnAddressDirectlyAndResolvesANameOnce) {
+  asio::io_context io;
+  ct::TestServer server(chunked_ok);
+  cp::HttpClient client(fast_config(), nullptr);
+  const auto by_address = fetch(io, client, server.url("/"));
+  EXPECT_EQ(by_address.outcome.failure, cp::HttpFailure::none) << by_address.outcome.detail;
+  EXPECT_EQ(client.stats().name_lookups, 0U);
+  const auto by_name = fetch(io, client, "http://localhost:" + std::to_string(server.port()) + "/");
+  EXPECT_EQ(by_name.outcome.failure, cp::HttpFailure::none) << by_name.outcome.detail;
+  EXPECT_EQ(by_name.body, "data: one\n\ndata: two\n\n");
+  EXPECT_EQ(client.stats().name_lookups, 1U);
+  EXPECT_EQ(client.stats().connections_opened, 2U);  // another origin: its own connection
+}
+
 TEST(HttpClient, CloseDelimitedBodyAndErrorStatus) {
   asio::io_context io;
   ct::TestServer server([](ct::ServerConn& c, const ct::RawRequest&) {

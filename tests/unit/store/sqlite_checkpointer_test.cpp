@@ -19,8 +19,8 @@ class SqliteCheckpointer : public ::testing::Test {
  protected:
   void SetUp() override {
     static int counter = 0;
-    dir_ = fs::temp_directory_path() / ("chatstream-ckpt-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
+    dir_ = fs::temp_directory_path() /
+           ("chatstream-ckpt-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     writer_ = Connection::open((dir_ / "chat.db").string(), OpenMode::writer, 1000);
