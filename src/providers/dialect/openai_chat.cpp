@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -63,22 +64,32 @@ Usage usage_of(const json::object& u) {
   return usage;
 }
 
-// Fast path for the chunk nearly every token comes in, read without building a JSON tree:
+Finish finish_of(std::string_view reason) {
+  Finish finish{std::string(reason), std::string(reason)};
+  if (finish.reason == "function_call") finish.reason = "tool_calls";
+  return finish;
+}
+
+// Fast path for the chunks nearly every answer is made of, read without building a JSON tree:
 //   {"id":"…","object":"chat.completion.chunk","created":1,"model":"…",
-//    "choices":[{"index":0,"delta":{"role":"assistant","content":"…"},"logprobs":null,
-//    "finish_reason":null}]}
-// Other scalar top-level members are skipped, "usage":null is accepted. Anything else (an
-// escape in the content, another delta member, a finish reason, usage, an error, several
-// choices, malformed JSON) is left to the full parse: the scan then returns false.
+//    "choices":[{"index":0,"delta":{"role":"assistant","content":"…","refusal":null},
+//    "logprobs":null,"finish_reason":null}]}
+// and the last one, with "delta":{} and "finish_reason":"stop". Other scalar top-level members
+// are skipped, "usage":null is accepted. Anything else (an escape in a string, another delta
+// member, usage, an error, several choices, malformed JSON) is left to the full parse: the
+// scan then returns false.
 class ChunkScan {
  public:
   explicit ChunkScan(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
 
-  // On success `content` is the delta's content (escape-free; may be empty or absent).
-  bool run(std::string_view& content) {
+  // On success `content` is the delta's content (escape-free; may be empty or absent) and
+  // `finish` the finish reason (escape-free), if there is one.
+  bool run(std::string_view& content, std::optional<std::string_view>& finish) {
     bool choices = false;
     if (!object([&](std::string_view key) {
-          if (key == "choices") return !std::exchange(choices, true) && choice_array(content);
+          if (key == "choices") {
+            return !std::exchange(choices, true) && choice_array(content, finish);
+          }
           if (key == "usage") return literal("null");
           if (key == "error") return false;
           return scalar();
@@ -110,14 +121,23 @@ class ChunkScan {
     }
   }
 
-  bool choice_array(std::string_view& content) {
+  bool choice_array(std::string_view& content, std::optional<std::string_view>& finish) {
     if (!eat('[')) return false;
     bool index = false;
     bool delta = false;
+    bool reason = false;
     if (!object([&](std::string_view key) {
           if (key == "index") return !std::exchange(index, true) && literal("0");
           if (key == "delta") return !std::exchange(delta, true) && delta_object(content);
-          if (key == "logprobs" || key == "finish_reason") return literal("null");
+          if (key == "logprobs") return literal("null");
+          if (key == "finish_reason") {
+            std::string_view text;
+            if (std::exchange(reason, true)) return false;
+            if (literal("null")) return true;
+            if (!string(text)) return false;
+            finish = text;
+            return true;
+          }
           return false;
         })) {
       return false;
@@ -129,10 +149,14 @@ class ChunkScan {
   bool delta_object(std::string_view& content) {
     bool role = false;
     bool text = false;
+    bool refusal = false;
     return object([&](std::string_view key) {
       std::string_view ignored;
       if (key == "role") return !std::exchange(role, true) && string(ignored);
-      if (key == "content") return !std::exchange(text, true) && string(content);
+      if (key == "content") {
+        return !std::exchange(text, true) && (literal("null") || string(content));
+      }
+      if (key == "refusal") return !std::exchange(refusal, true) && literal("null");
       return false;
     });
   }
@@ -293,8 +317,10 @@ class OpenAiChatDecoder final : public Decoder {
     }
     if (event.type == "message") {
       std::string_view content;
-      if (ChunkScan(event.data).run(content)) {
+      std::optional<std::string_view> finish;
+      if (ChunkScan(event.data).run(content, finish)) {
         if (!content.empty()) out.emplace_back(TextDelta{std::string(content)});
+        if (finish) out.emplace_back(finish_of(*finish));
         return;
       }
     }
@@ -337,11 +363,7 @@ class OpenAiChatDecoder final : public Decoder {
       }
     }
     if (auto reason = get_string(choice, "finish_reason")) {
-      Finish finish{std::string(*reason), std::string(*reason)};
-      if (finish.reason == "function_call") {
-        finish.reason = "tool_calls";
-      }
-      out.emplace_back(std::move(finish));
+      out.emplace_back(finish_of(*reason));
     }
   }
 };

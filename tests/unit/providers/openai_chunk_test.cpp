@@ -105,3 +105,38 @@ TEST(OpenAiChunk, SpecialBytesAtEveryOffset) {
     EXPECT_TRUE(is_error(decode(chunk(word, "\"s\":\"" + a + "\xED\xA0\x80" + b + "\","))));
   }
 }
+
+// The first chunk (role, empty content, refusal null) and the last (empty delta, a finish
+// reason) decode as the full parse would.
+TEST(OpenAiChunk, FirstAndLastChunks) {
+  EXPECT_TRUE(decode(chunk(R"({"role":"assistant","content":"","refusal":null})")).empty());
+  EXPECT_TRUE(decode(chunk(R"({"content":null})")).empty());
+  EXPECT_EQ(text_of(decode(chunk(R"({"content":"x","refusal":null})"))), "x");
+  const auto finish_of = [](const std::string& delta, const std::string& reason) {
+    return R"({"id":"c","object":"chat.completion.chunk","created":1,"model":"m",)"
+           R"("choices":[{"index":0,"delta":)" +
+           delta + R"(,"logprobs":null,"finish_reason":)" + reason + "}]}";
+  };
+  for (const auto& [reason, expected] :
+       std::vector<std::pair<std::string, std::string>>{{R"("stop")", "stop"},
+                                                        {R"("length")", "length"},
+                                                        {R"("function_call")", "tool_calls"},
+                                                        {R"("")", ""},
+                                                        {R"("st\u006fp")", "stop"}}) {
+    SCOPED_TRACE(reason);
+    const auto events = decode(finish_of("{}", reason));
+    ASSERT_EQ(events.size(), 1U);
+    const auto* finish = std::get_if<cp::Finish>(&events[0]);
+    ASSERT_NE(finish, nullptr);
+    EXPECT_EQ(finish->reason, expected);
+  }
+  const auto both = decode(finish_of(R"({"content":"end"})", R"("stop")"));
+  ASSERT_EQ(both.size(), 2U);
+  EXPECT_EQ(std::get<cp::TextDelta>(both[0]).text, "end");
+  EXPECT_EQ(std::get<cp::Finish>(both[1]).raw, "stop");
+  EXPECT_TRUE(is_error(decode(finish_of("{}", "\"st\x01p\""))));
+  EXPECT_TRUE(is_error(decode(finish_of("{}", "stop"))));  // not a JSON string
+  const auto refusal = decode(chunk(R"({"refusal":"I can't"})"));
+  ASSERT_EQ(refusal.size(), 1U);
+  EXPECT_EQ(std::get<cp::TextDelta>(refusal[0]).text, "I can't");
+}
