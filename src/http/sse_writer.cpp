@@ -7,10 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/serializer.hpp>
 
 #include <array>
 #include <atomic>
@@ -18,48 +14,15 @@
 #include "http/connection.hpp"
 #include "http/metrics.hpp"
 #include "http/sse_framing.hpp"
+#include "http/sse_head.hpp"
 
 namespace chatstream::http {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, ConnectionStrand>;
-
-std::string serialize_head(const bhttp::response<bhttp::empty_body>& head) {
-  std::string out;
-  bhttp::response_serializer<bhttp::empty_body> sr(head);
-  sr.split(true);
-  boost::system::error_code ec;
-  while (!ec && !sr.is_header_done()) {
-    sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
-      std::size_t n = 0;
-      for (auto b : beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(b.data()), b.size());
-        n += b.size();
-      }
-      sr.consume(n);
-    });
-  }
-  return out;
-}
-
-std::string make_head(const Response& response, const RequestInfo& request, bool chunked) {
-  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status),
-                                          request.version};
-  head.set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
-  head.set(bhttp::field::cache_control, "no-cache, no-transform");
-  head.set("X-Accel-Buffering", "no");
-  head.set("X-Request-Id", request.request_id);
-  head.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : response.headers) head.set(name, value);
-  head.keep_alive(false);
-  if (chunked) head.chunked(true);
-  return serialize_head(head);
-}
 
 class SseStream : public std::enable_shared_from_this<SseStream> {
  public:
@@ -80,7 +43,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
 
   void start(const Response& response) {
     server_->metrics.sse_opened();
-    out_ = make_head(response, info_, chunked_);
+    out_ = sse_response_head(response.status, info_.version, info_.request_id, response.headers,
+                             chunked_);
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
     if (ec) return finish();
