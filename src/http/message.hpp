@@ -56,6 +56,10 @@ class SseSource {
   virtual bool pull(std::string& out) = 0;
   // Called once when the session ends for any reason (client gone, write timeout, shutdown).
   virtual void on_close() {}
+  // True when the waker is never called with a lock of the source held and the source outlives
+  // the call: the session may then pull at once, inside the waker, when the waker runs on the
+  // session's own strand (no hop through the scheduler per event).
+  virtual bool wakes_inline() const { return false; }
   // The last bytes of a stream cut short by server shutdown. Default: `event: shutdown` with
   // a `retry:` hint (EventSource reconnects after it). Protocols with their own error frame
   // (the OpenAI-compatible gateway) override it.

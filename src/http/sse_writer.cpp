@@ -51,14 +51,21 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     handle_->on_shutdown = [weak = weak_from_this()] {
       if (auto s = weak.lock()) s->on_shutdown();
     };
-    source_->set_waker([weak = weak_from_this()] {
+    source_->set_waker([weak = weak_from_this(), inline_ok = source_->wakes_inline()] {
       auto s = weak.lock();
       if (!s || s->pending_.exchange(true, std::memory_order_acq_rel)) return;
+      if (inline_ok && s->running_ && s->socket_.get_executor().running_in_this_thread()) {
+        s->waking_ = true;  // finish() must not release the source from inside its call
+        s->on_wake();
+        s->waking_ = false;
+        return;
+      }
       asio::post(s->socket_.get_executor(), [s] { s->on_wake(); });
     });
     watch_client();
     next_heartbeat_ = Clock::now() + server_->config.sse_heartbeat;
     arm(next_heartbeat_);
+    running_ = true;
     step();  // the head, with whatever the source already has
   }
 
@@ -185,8 +192,13 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     finished_ = true;
     source_->on_close();
     // Released here, on the strand, as when the stream's coroutine ended: a waker that still
-    // holds this object must not be the one to destroy the source it is called from.
-    source_.reset();
+    // holds this object must not be the one to destroy the source it is called from (a wake
+    // handled inline hands the source to a later handler).
+    if (waking_) {
+      asio::post(socket_.get_executor(), [source = std::move(source_)] {});
+    } else {
+      source_.reset();
+    }
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -221,6 +233,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   unsigned status_;
   std::atomic<bool> pending_{false};  // a wake-up is queued and not yet consumed (any thread)
   bool chunked_;                      // HTTP/1.1: chunked; HTTP/1.0: close-delimited
+  bool running_ = false;              // start() is done: a wake may be handled inline
+  bool waking_ = false;               // inside an inline wake
   bool shutdown_;
   bool writing_ = false;  // an asynchronous write is in flight (out_ must stay)
   bool ending_ = false;   // the source is done: finish once out_ is written

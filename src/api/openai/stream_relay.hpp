@@ -55,6 +55,9 @@ class StreamRelay final : public http::SseSource, public std::enable_shared_from
   void set_waker(Waker waker) override;
   bool pull(std::string& out) override;
   void on_close() override;
+  // The waker is called outside the lock, from on_event, while the provider coroutine (which
+  // keeps the relay alive) runs.
+  bool wakes_inline() const override { return true; }
   // OpenAI clients expect an error chunk, not a foreign `event: shutdown` frame.
   void append_shutdown(std::string& out, std::chrono::milliseconds retry_hint) override;
 
