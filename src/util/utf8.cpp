@@ -1,5 +1,8 @@
 #include "util/utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace chatstream::util {
 namespace {
 
@@ -44,6 +47,14 @@ std::size_t sequence_length(std::string_view s, std::size_t pos, std::size_t& ba
 bool is_valid_utf8(std::string_view text) noexcept {
   std::size_t pos = 0;
   while (pos < text.size()) {
+    // Runs of ASCII eight bytes at a time (a streamed answer is validated whole at each save).
+    while (text.size() - pos >= 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + pos, sizeof word);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      pos += 8;
+    }
+    if (pos == text.size()) break;
     std::size_t bad = 0;
     const std::size_t len = sequence_length(text, pos, bad);
     if (len == 0) return false;

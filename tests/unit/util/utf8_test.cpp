@@ -25,6 +25,21 @@ TEST(Utf8, RejectsIllFormed) {
   }
 }
 
+// ASCII is skipped eight bytes at a time: a bad or multi-byte sequence is seen at any offset.
+TEST(Utf8, EveryOffsetAfterAscii) {
+  for (std::size_t k = 0; k < 20; ++k) {
+    const std::string a(k, 'a');
+    SCOPED_TRACE(k);
+    EXPECT_TRUE(is_valid_utf8(a));
+    EXPECT_TRUE(is_valid_utf8(a + "\xC3\xA9" + a));
+    EXPECT_TRUE(is_valid_utf8(a + "\xF0\x9F\x98\x80"));
+    EXPECT_FALSE(is_valid_utf8(a + "\xC3"));
+    EXPECT_FALSE(is_valid_utf8(a + "\xC3" + a + "bbbbbbbbb"));
+    EXPECT_FALSE(is_valid_utf8(a + "\xFF" + a));
+    EXPECT_FALSE(is_valid_utf8(a + "\xED\xA0\x80" + a));
+  }
+}
+
 TEST(Utf8, SanitizeKeepsValidText) {
   const std::string text = "caf\xC3\xA9 \xF0\x9F\x8D\xB5";
   EXPECT_EQ(sanitize_utf8(text), text);
