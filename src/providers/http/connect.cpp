@@ -1,6 +1,7 @@
 // Connection set-up: DNS, TCP, HTTP CONNECT through a proxy, TLS with SNI and host-name
 // verification; the deadline guard.
 #include <openssl/ssl.h>
+#include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/connect.hpp>
@@ -142,6 +143,21 @@ void Guard::on_timer(const boost::system::error_code& ec) {
   wait();
 }
 
+// The connect waited for writability, and the reactor keeps watching for it from then on:
+// every later wait for a response byte re-armed the socket with writability included, and an
+// idle writable socket reported it at once (a wake-up per token for nothing). Registering the
+// connected socket anew leaves it watched for readability only; a write that ever has to wait
+// adds writability back for itself.
+void forget_connect_wait(tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return;
+  const auto fd = socket.release(ec);
+  if (ec) return;
+  socket.assign(protocol, fd, ec);
+  if (ec) ::close(fd);  // not reachable in practice; the connection then fails on first use
+}
+
 asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin origin,
                                                std::optional<Proxy> proxy, Guard* guard) {
   auto ex = co_await asio::this_coro::executor;
@@ -184,6 +200,7 @@ asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin or
   ++impl->connections_opened;
   boost::system::error_code ignored;
   conn->socket().set_option(tcp::no_delay(true), ignored);
+  forget_connect_wait(conn->socket());
   if (proxy) {
     const std::string err = co_await proxy_tunnel(conn.get(), origin, *proxy);
     if (!err.empty()) co_return fail(err);

@@ -31,7 +31,8 @@ struct Result {
 // Runs one request; `cancel_after_body` > 0 cancels (terminal) after that many body bytes.
 Result fetch(asio::io_context& io, cp::HttpClient& client, std::string url,
              std::size_t cancel_after_body = 0,
-             asio::cancellation_type type = asio::cancellation_type::terminal) {
+             asio::cancellation_type type = asio::cancellation_type::terminal,
+             std::string body = R"({"hello":"world"})") {
   io.restart();
   asio::cancellation_signal signal;
   Result r;
@@ -40,7 +41,7 @@ Result fetch(asio::io_context& io, cp::HttpClient& client, std::string url,
   req.url = std::move(url);
   req.headers.push_back({"Content-Type", "application/json"});
   req.headers.push_back({"Authorization", "Bearer sk-secret-123"});
-  req.body = R"({"hello":"world"})";
+  req.body = std::move(body);
   auto on_head = [&r](const cp::HttpResponseHead& h) {
     r.status = h.status;
     r.content_type = std::string(h.header("content-type"));
@@ -166,6 +167,25 @@ TEST(HttpClient, DialsAnAddressDirectlyAndResolvesANameOnce) {
   EXPECT_EQ(by_name.body, "data: one\n\ndata: two\n\n");
   EXPECT_EQ(client.stats().name_lookups, 1U);
   EXPECT_EQ(client.stats().connections_opened, 2U);  // another origin: its own connection
+}
+
+// A request larger than the socket buffers: its write has to wait for the connection to drain
+// (the connected socket is registered for readability only until a write needs more).
+TEST(HttpClient, ARequestLargerThanTheSocketBuffersIsSentWhole) {
+  asio::io_context io;
+  ct::TestServer server(chunked_ok);
+  cp::HttpClient client(fast_config(), nullptr);
+  const std::string big = "{\"pad\":\"" + std::string(8 * 1024 * 1024, 'x') + "\"}";
+  for (int i = 0; i < 2; ++i) {  // a new connection, then the pooled one
+    const auto r = fetch(io, client, server.url("/"), 0, asio::cancellation_type::terminal, big);
+    EXPECT_EQ(r.outcome.failure, cp::HttpFailure::none) << r.outcome.detail;
+    EXPECT_EQ(r.body, "data: one\n\ndata: two\n\n");
+  }
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2U);
+  EXPECT_EQ(reqs[0].body.size(), big.size());
+  EXPECT_EQ(reqs[1].body, big);
+  EXPECT_EQ(client.stats().connections_opened, 1U);
 }
 
 TEST(HttpClient, CloseDelimitedBodyAndErrorStatus) {
