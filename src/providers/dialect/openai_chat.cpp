@@ -208,7 +208,8 @@ class ChunkScan {
     }
   }
 
-  bool utf8() {
+  // Out of line: most text is ASCII, and the string scan stays small without it.
+  [[gnu::noinline]] bool utf8() {
     const auto at = [&](std::ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
     const auto cont = [&](std::ptrdiff_t i) { return (at(i) & 0xC0) == 0x80; };
     const std::ptrdiff_t left = end_ - p_;
@@ -291,11 +292,13 @@ class ChunkScan {
     return true;
   }
 
+  // Streamed chunks are compact: one compare when there is no whitespace.
   void ws() {
-    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
-           (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) {
-      ++p_;
-    }
+    if (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ') skip_ws();
+  }
+
+  [[gnu::noinline]] void skip_ws() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
 
   const char* p_;

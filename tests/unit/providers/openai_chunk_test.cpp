@@ -83,7 +83,7 @@ TEST(OpenAiChunk, MalformedIsAProtocolError) {
 // Strings are scanned eight bytes at a time: a byte that needs a look must be found at every
 // offset, in the content and in another member.
 TEST(OpenAiChunk, SpecialBytesAtEveryOffset) {
-  for (std::size_t k = 0; k < 24; ++k) {
+  for (std::size_t k = 0; k < 40; ++k) {
     SCOPED_TRACE(k);
     const std::string a(k, 'a');
     const std::string b(9, 'b');
