@@ -8,8 +8,9 @@ namespace chatstream::loadgen {
 
 int Histogram::index(std::uint64_t v) {
   if (v < 2 * kSub) return static_cast<int>(v);
-  int msb = 63 - std::countl_zero(v);  // >= 6
-  int shift = msb - 5;                 // keeps 6 significant bits: v >> shift in [32, 63]
+  int msb = 63 - std::countl_zero(v);  // > kSubBits
+  int shift = msb - kSubBits;          // keeps kSubBits + 1 significant bits: v >> shift in
+                                       // [kSub, 2 kSub)
   int idx = 2 * kSub + (shift - 1) * kSub + static_cast<int>((v >> shift) - kSub);
   return std::min(idx, kBuckets - 1);
 }

@@ -1,5 +1,6 @@
-// Log-linear histogram of microsecond values (about 3% resolution, fixed size, no allocation
-// after construction), for time to first token, gaps between tokens and catch-up times.
+// Log-linear histogram of microsecond values (0.8 % resolution: 0.13 ms around a 20 ms gap;
+// fixed size, no allocation after construction), for time to first token, gaps between tokens
+// and catch-up times.
 #pragma once
 
 #include <array>
@@ -18,8 +19,9 @@ class Histogram {
   std::uint64_t quantile(double q) const;
 
  private:
-  static constexpr int kSub = 32;  // sub-buckets per power of two
-  static constexpr int kBuckets = 2 * kSub + 58 * kSub;
+  static constexpr int kSubBits = 7;
+  static constexpr int kSub = 1 << kSubBits;  // sub-buckets per power of two
+  static constexpr int kBuckets = 2 * kSub + (63 - kSubBits) * kSub;
   static int index(std::uint64_t v);
   static std::uint64_t value_of(int index);
 
