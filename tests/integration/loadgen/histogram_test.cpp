@@ -9,8 +9,8 @@ namespace chatstream::loadgen {
 namespace {
 
 TEST(Histogram, QuantilesWithinTheResolution) {
-  for (const std::uint64_t v : {1ULL, 100ULL, 255ULL, 256ULL, 20'000ULL, 20'700ULL, 1'000'000ULL,
-                                3'600'000'000ULL}) {
+  for (const std::uint64_t v :
+       {1ULL, 100ULL, 255ULL, 256ULL, 20'000ULL, 20'700ULL, 1'000'000ULL, 3'600'000'000ULL}) {
     Histogram h;
     h.add(v);
     h.add(v);
