@@ -1,6 +1,5 @@
 // WAL checkpoints run on the checkpointer's thread, never inside the writer's commits.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -9,6 +8,7 @@
 
 #include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/connection.hpp"
+#include "support/process.hpp"
 
 namespace chatstream::store::sqlite {
 namespace {
@@ -18,19 +18,10 @@ namespace fs = std::filesystem;
 class SqliteCheckpointer : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("chatstream-ckpt-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    writer_ = Connection::open((dir_ / "chat.db").string(), OpenMode::writer, 1000);
+    writer_ = Connection::open((dir_.path() / "chat.db").string(), OpenMode::writer, 1000);
     writer_->exec("CREATE TABLE blobs (b BLOB)");
   }
-  void TearDown() override {
-    writer_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void TearDown() override { writer_.reset(); }
 
   // `commits` transactions of ten 4 KB pages each.
   void write(int commits) {
@@ -41,9 +32,9 @@ class SqliteCheckpointer : public ::testing::Test {
     }
   }
 
-  std::uintmax_t database_bytes() const { return fs::file_size(dir_ / "chat.db"); }
+  std::uintmax_t database_bytes() const { return fs::file_size(dir_.path() / "chat.db"); }
 
-  fs::path dir_;
+  chatstream::testing::TempDir dir_;
   std::unique_ptr<Connection> writer_;
 };
 
