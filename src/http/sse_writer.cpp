@@ -54,7 +54,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     source_->set_waker([weak = weak_from_this(), inline_ok = source_->wakes_inline()] {
       auto s = weak.lock();
       if (!s || s->pending_.exchange(true, std::memory_order_acq_rel)) return;
-      if (inline_ok && s->running_ && s->socket_.get_executor().running_in_this_thread()) {
+      // On the strand first: only then may running_ and waking_ be touched.
+      if (inline_ok && s->socket_.get_executor().running_in_this_thread() && s->running_) {
         s->waking_ = true;  // finish() must not release the source from inside its call
         s->on_wake();
         s->waking_ = false;
