@@ -143,6 +143,8 @@ void Guard::on_timer(const boost::system::error_code& ec) {
   wait();
 }
 
+namespace {
+
 // The connect waited for writability, and the reactor keeps watching for it from then on:
 // every later wait for a response byte re-armed the socket with writability included, and an
 // idle writable socket reported it at once (a wake-up per token for nothing). Registering the
@@ -157,6 +159,8 @@ void forget_connect_wait(tcp::socket& socket) {
   socket.assign(protocol, fd, ec);
   if (ec) ::close(fd);  // not reachable in practice; the connection then fails on first use
 }
+
+}  // namespace
 
 asio::awaitable<ConnectResult> open_connection(HttpClient::Impl* impl, Origin origin,
                                                std::optional<Proxy> proxy, Guard* guard) {
