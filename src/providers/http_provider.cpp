@@ -66,15 +66,21 @@ StreamError error_from(const HttpOutcome& o) {
   return e;
 }
 
-// What retries need: the request (kept for a resend), the conversation it was built from
-// (rebuilt without stream_options for older servers), the backoff's random source. On the
-// heap: the streaming frame holds a pointer.
+// What retries need: the request (kept for a resend) and the conversation it was built from
+// (rebuilt without stream_options for older servers). On the heap: the streaming frame holds a
+// pointer.
 struct RetryState {
   HttpRequest http;
   ChatRequest request;
   bool include_usage = true;
-  std::minstd_rand rng{std::random_device{}()};
 };
+
+// The backoff's jitter, a fraction in [0, 1). One engine per thread, seeded once: constructing
+// a std::random_device costs microseconds (it probes the CPU each time), too much per stream.
+double jitter_fraction() {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
 
 // What the provider keeps for the stream: the retry state until the first relayed token (then
 // there is no retry: it is given back for the rest of the stream), the ids for log lines.
@@ -201,10 +207,9 @@ Next next_step(const ProviderConfig& config, const HttpClient& client, StreamSta
   err->message = redact(std::move(err->message), config.api_key.value);
   const bool can_retry =
       err->retryable && retry != nullptr && err->kind != ErrorKind::cancelled && !cancelled_now;
-  const auto wait = can_retry
-                        ? retry_delay(client.config().retry, attempt, at.retry_after,
-                                      std::uniform_real_distribution<double>(0.0, 1.0)(retry->rng))
-                        : std::nullopt;
+  const auto wait =
+      can_retry ? retry_delay(client.config().retry, attempt, at.retry_after, jitter_fraction())
+                : std::nullopt;
   if (const auto log = client.logger()) {
     log->warn("[{}] provider {} model {} attempt {} failed: {} {} (status {}){}", st.request_id,
               config.name, st.model, attempt + 1, to_string(err->kind), err->message,
