@@ -167,7 +167,7 @@ void Connection::exec(std::string_view sql) {
   }
 }
 
-Query Connection::query(const char* sql) {
+sqlite3_stmt* Connection::cached(const char* sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
@@ -175,7 +175,18 @@ Query Connection::query(const char* sql) {
     if (rc != SQLITE_OK) fail("prepare", rc);
     it = cache_.emplace(sql, std::unique_ptr<sqlite3_stmt, StmtDeleter>(stmt)).first;
   }
-  return Query(*this, it->second.get());
+  return it->second.get();
+}
+
+Query Connection::query(const char* sql) {
+  return Query(*this, cached(sql));
+}
+
+void Connection::control(const char* sql) {
+  sqlite3_stmt* stmt = cached(sql);
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) fail(sql, rc);
 }
 
 void Connection::fail(std::string_view what, int code) const {

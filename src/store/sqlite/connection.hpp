@@ -78,6 +78,10 @@ class Connection {
   // Borrows the cached prepared statement for `sql`. The cache is keyed by the pointer, so
   // pass string literals / constants with static storage.
   Query query(const char* sql);
+  // Runs one transaction-control statement (BEGIN IMMEDIATE, COMMIT, SAVEPOINT x, RELEASE x)
+  // from the statement cache, like query() (same rule for `sql`): exec() would parse the text
+  // each time. Not counted as a write.
+  void control(const char* sql);
 
   // Throws StoreFailure with `what`, SQLite's message and the path.
   [[noreturn]] void fail(std::string_view what, int code) const;
@@ -97,6 +101,7 @@ class Connection {
  private:
   friend class Query;
   void configure(OpenMode mode, int busy_timeout_ms);
+  sqlite3_stmt* cached(const char* sql);  // prepared once per connection
 
   struct StmtDeleter {
     void operator()(sqlite3_stmt* stmt) const noexcept;

@@ -24,6 +24,7 @@ constexpr const char* sql_create_migrations =
     "name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
 constexpr const char* sql_schema_version =
     "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr const char* sql_foreign_key_check = "PRAGMA foreign_key_check";
 constexpr const char* sql_record_migration =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)";
 
@@ -225,11 +226,32 @@ void migrate(Connection& conn, std::span<const Migration> migrations, std::int64
     throw StoreFailure("store: database schema version " + std::to_string(version()) +
                        " is newer than this program supports (" + std::to_string(newest) + ")");
   }
+  // Foreign keys are off while migrations run (SQLite's procedure for schema changes: a table
+  // rebuilt by a migration must not fire ON DELETE actions when its old copy is dropped); each
+  // migration is checked against them before it commits. They are on again afterwards, also
+  // when a migration fails.
+  if (version() < newest) {
+    conn.exec("PRAGMA foreign_keys=OFF");
+  }
+  struct ForeignKeysBackOn {
+    Connection& conn;
+    ~ForeignKeysBackOn() {
+      try {
+        conn.exec("PRAGMA foreign_keys=ON");
+      } catch (const std::exception&) {  // nothing to add to the failure being reported
+      }
+    }
+  } back_on{conn};
   for (const Migration& m : migrations) {
     conn.exec("BEGIN IMMEDIATE");
     try {
       if (version() < m.version) {  // re-checked under the write lock
         conn.exec(m.sql);
+        auto violations = conn.query(sql_foreign_key_check);
+        if (violations.step()) {
+          throw StoreFailure("a row of table " + violations.text(0) +
+                             " references a missing row of table " + violations.text(2));
+        }
         conn.query(sql_record_migration).bind(1, m.version).bind(2, m.name).bind(3, now).run();
       }
       conn.exec("COMMIT");

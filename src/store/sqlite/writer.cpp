@@ -12,11 +12,13 @@ class SqliteWriterBackend final : public common::WriterBackend {
   explicit SqliteWriterBackend(std::unique_ptr<Connection> conn)
       : conn_(std::move(conn)), checkpointer_(std::make_unique<Checkpointer>(*conn_)) {}
 
-  void begin() override { conn_->exec("BEGIN IMMEDIATE"); }
-  void savepoint() override { conn_->exec("SAVEPOINT op"); }
-  void release_savepoint() override { conn_->exec("RELEASE op"); }
-  void rollback_to_savepoint() override { conn_->exec("ROLLBACK TO op; RELEASE op"); }
-  void commit() override { conn_->exec("COMMIT"); }
+  // Transaction control runs cached prepared statements: sqlite3_exec would parse the
+  // text again for every transaction and every operation's savepoint.
+  void begin() override { conn_->control("BEGIN IMMEDIATE"); }
+  void savepoint() override { conn_->control("SAVEPOINT op"); }
+  void release_savepoint() override { conn_->control("RELEASE op"); }
+  void rollback_to_savepoint() override { conn_->exec("ROLLBACK TO op; RELEASE op"); }  // rare
+  void commit() override { conn_->control("COMMIT"); }
   // Throws when SQLite already rolled back (e.g. after an I/O error); the writer ignores it.
   void rollback() override { conn_->exec("ROLLBACK"); }
   void write_progress(const std::string& message_id, const std::string& content,
