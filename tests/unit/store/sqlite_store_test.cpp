@@ -41,6 +41,24 @@ class SqliteStore : public ::testing::Test {
     return out;
   }
 
+  // How many times `opcode` appears in the program SQLite compiles for `sql` (EXPLAIN).
+  int count_opcode(const fs::path& db, const std::string& sql, std::string_view opcode) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    int found = -1;
+    if (sqlite3_prepare_v2(raw, ("EXPLAIN " + sql).c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      found = 0;
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const auto* op = sqlite3_column_text(stmt, 1);
+        if (op != nullptr && reinterpret_cast<const char*>(op) == opcode) ++found;
+      }
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+    return found;
+  }
+
   // Runs statements on a separate raw connection (creating the file); false on failure.
   bool exec_raw(const fs::path& db, const std::string& sql) {
     sqlite3* raw = nullptr;
@@ -173,6 +191,98 @@ TEST_F(SqliteStore, UpgradesAHistoryOnlyDatabaseKeepingItsData) {
   EXPECT_EQ(query_raw(db, "SELECT MAX(version) FROM schema_migrations"),
             std::to_string(migrations.back().version));
   EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'usage_daily'"), "1");
+}
+
+// A database at schema 2 gets the messages table rebuilt with comparison CHECKs: every row,
+// row id (the order of messages created in the same millisecond), parent link and
+// conversation's current leaf survives (the old table's drop must not cascade or clear them).
+TEST_F(SqliteStore, RebuildsTheMessagesTableKeepingRowsLinksAndOrder) {
+  fs::create_directories(dir_);
+  const fs::path db = dir_ / "v2.db";
+  const auto migrations = sqlite_migrations();
+  ASSERT_GE(migrations.size(), 3U);
+  ASSERT_EQ(migrations[2].name, "0003_message_checks");
+  ASSERT_TRUE(exec_raw(
+      db,
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+      " applied_at INTEGER NOT NULL);" +
+          std::string(migrations[0].sql) + std::string(migrations[1].sql) +
+          "INSERT INTO schema_migrations VALUES (1, '0001_init', 0), (2, '0002_accounts', 0);"
+          "INSERT INTO conversations (id, title, current_leaf_id, created_at, updated_at)"
+          " VALUES ('c1', 'kept', 'm3', 1, 1);"
+          "INSERT INTO messages (rowid, id, conversation_id, parent_id, role, content, status,"
+          " created_at, updated_at) VALUES"
+          " (7, 'm1', 'c1', NULL, 'user', 'hello', 'complete', 5, 5),"
+          " (8, 'm3', 'c1', 'm1', 'assistant', 'partial', 'streaming', 5, 5),"
+          " (9, 'm2', 'c1', 'm1', 'assistant', 'done', 'complete', 5, 6);"));
+  StoreConfig config;
+  config.url = db.string();
+  auto store = open_store(config);
+  const auto listed = sync(store->list_messages("local", "c1"));
+  ASSERT_EQ(listed.size(), 3U);
+  EXPECT_EQ(listed[0].id, "m1");
+  EXPECT_EQ(listed[1].id, "m3");  // same created_at as m1: row id order
+  EXPECT_EQ(listed[2].id, "m2");
+  EXPECT_EQ(listed[1].parent_id, std::optional<std::string>("m1"));
+  EXPECT_EQ(listed[1].content, "partial");
+  store.reset();
+  EXPECT_EQ(query_raw(db, "SELECT current_leaf_id FROM conversations WHERE id = 'c1'"), "m3");
+  EXPECT_EQ(query_raw(db,
+                      "SELECT group_concat(x, ',') FROM (SELECT rowid || id AS x FROM messages "
+                      "ORDER BY rowid)"),
+            "7m1,8m3,9m2");
+  EXPECT_EQ(query_raw(db, "SELECT MAX(version) FROM schema_migrations"), "3");
+  EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_rebuilt'"),
+            "0");
+  EXPECT_EQ(query_raw(db,
+                      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND"
+                      " tbl_name = 'messages' AND name LIKE 'messages_%'"),
+            "3");
+  EXPECT_EQ(query_raw(db, "PRAGMA integrity_check"), "ok");
+  // Foreign keys are on again after the migrations: deleting the conversation cascades.
+  store = open_store(config);
+  sync(store->delete_conversation("local", "c1"));
+  store.reset();
+  EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM messages"), "0");
+}
+
+// The CHECKs keep their rules, and writing a message compiles to no temporary b-tree (an IN
+// list of more than two values in a CHECK builds one for every row written).
+TEST_F(SqliteStore, MessageChecksHoldWithoutTemporaryTables) {
+  const fs::path db = dir_ / "chat.db";
+  StoreConfig config;
+  config.url = db.string();
+  open_store(config);
+  const std::string insert =
+      "INSERT INTO messages (id, conversation_id, role, status, created_at, updated_at)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+  EXPECT_EQ(count_opcode(db, insert, "OpenEphemeral"), 0);
+  EXPECT_EQ(count_opcode(db,
+                         "UPDATE messages SET status = ?1, content = ?2 WHERE id = ?3 AND"
+                         " status = 'streaming'",
+                         "OpenEphemeral"),
+            0);
+  ASSERT_TRUE(exec_raw(db,
+                       "INSERT INTO conversations (id, created_at, updated_at)"
+                       " VALUES ('c1', 1, 1)"));
+  for (const char* role : {"system", "user", "assistant"}) {
+    EXPECT_TRUE(exec_raw(db, std::string("INSERT INTO messages (id, conversation_id, role,"
+                                         " status, created_at, updated_at) VALUES ('") +
+                                 role + "', 'c1', '" + role + "', 'complete', 1, 1)"))
+        << role;
+  }
+  for (const char* status : {"streaming", "cancelled", "error", "interrupted"}) {
+    EXPECT_TRUE(exec_raw(
+        db, std::string("UPDATE messages SET status = '") + status + "' WHERE id = 'user'"))
+        << status;
+  }
+  EXPECT_FALSE(exec_raw(db,
+                        "INSERT INTO messages (id, conversation_id, role, status,"
+                        " created_at, updated_at) VALUES ('x', 'c1', 'robot', 'complete', 1,"
+                        " 1)"));
+  EXPECT_FALSE(exec_raw(db, "UPDATE messages SET status = 'paused' WHERE id = 'user'"));
+  EXPECT_FALSE(exec_raw(db, "UPDATE messages SET role = NULL WHERE id = 'user'"));
+  EXPECT_EQ(query_raw(db, "SELECT status FROM messages WHERE id = 'user'"), "interrupted");
 }
 
 }  // namespace
