@@ -34,6 +34,7 @@ json::object to_json(const store::Conversation& c) {
 
 json::object to_json(const store::Message& m) {
   json::object o;
+  o.reserve(18);  // every key below: no rehash while it fills
   o["id"] = m.id;
   o["conversation_id"] = m.conversation_id;
   o["parent_id"] = opt(m.parent_id);
