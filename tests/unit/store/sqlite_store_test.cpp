@@ -41,6 +41,21 @@ class SqliteStore : public ::testing::Test {
     return out;
   }
 
+  // SQL that makes a database as an older version left it: the first `versions` migrations
+  // applied and recorded, nothing after them.
+  static std::string schema_at(std::size_t versions) {
+    const auto migrations = sqlite_migrations();
+    std::string sql =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at INTEGER NOT NULL);";
+    for (std::size_t i = 0; i < versions && i < migrations.size(); ++i) {
+      sql += std::string(migrations[i].sql);
+      sql += "INSERT INTO schema_migrations VALUES (" + std::to_string(migrations[i].version) +
+             ", '" + std::string(migrations[i].name) + "', 0);";
+    }
+    return sql;
+  }
+
   // How many times `opcode` appears in the program SQLite compiles for `sql` (EXPLAIN).
   int count_opcode(const fs::path& db, const std::string& sql, std::string_view opcode) {
     sqlite3* raw = nullptr;
@@ -170,13 +185,9 @@ TEST_F(SqliteStore, UpgradesAHistoryOnlyDatabaseKeepingItsData) {
   const auto migrations = sqlite_migrations();
   ASSERT_GE(migrations.size(), 2U);
   ASSERT_EQ(migrations[1].name, "0002_accounts");
-  ASSERT_TRUE(exec_raw(db,
-                       "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
-                       "NOT NULL, applied_at INTEGER NOT NULL);" +
-                           std::string(migrations[0].sql) +
-                           "INSERT INTO schema_migrations VALUES (1, '0001_init', 0);"
-                           "INSERT INTO conversations (id, user_id, title, created_at, updated_at)"
-                           " VALUES ('01HZZZZZZZZZZZZZZZZZZZZZZZ', 'local', 'kept', 1, 1);"));
+  ASSERT_TRUE(exec_raw(
+      db, schema_at(1) + "INSERT INTO conversations (id, user_id, title, created_at, updated_at)"
+                         " VALUES ('01HZZZZZZZZZZZZZZZZZZZZZZZ', 'local', 'kept', 1, 1);"));
   EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'users'"), "0");
   StoreConfig config;
   config.url = db.string();
@@ -203,18 +214,14 @@ TEST_F(SqliteStore, RebuildsTheMessagesTableKeepingRowsLinksAndOrder) {
   ASSERT_GE(migrations.size(), 3U);
   ASSERT_EQ(migrations[2].name, "0003_message_checks");
   ASSERT_TRUE(exec_raw(
-      db,
-      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-      " applied_at INTEGER NOT NULL);" +
-          std::string(migrations[0].sql) + std::string(migrations[1].sql) +
-          "INSERT INTO schema_migrations VALUES (1, '0001_init', 0), (2, '0002_accounts', 0);"
-          "INSERT INTO conversations (id, title, current_leaf_id, created_at, updated_at)"
-          " VALUES ('c1', 'kept', 'm3', 1, 1);"
-          "INSERT INTO messages (rowid, id, conversation_id, parent_id, role, content, status,"
-          " created_at, updated_at) VALUES"
-          " (7, 'm1', 'c1', NULL, 'user', 'hello', 'complete', 5, 5),"
-          " (8, 'm3', 'c1', 'm1', 'assistant', 'partial', 'streaming', 5, 5),"
-          " (9, 'm2', 'c1', 'm1', 'assistant', 'done', 'complete', 5, 6);"));
+      db, schema_at(2) +
+              "INSERT INTO conversations (id, title, current_leaf_id, created_at, updated_at)"
+              " VALUES ('c1', 'kept', 'm3', 1, 1);"
+              "INSERT INTO messages (rowid, id, conversation_id, parent_id, role, content, status,"
+              " created_at, updated_at) VALUES"
+              " (7, 'm1', 'c1', NULL, 'user', 'hello', 'complete', 5, 5),"
+              " (8, 'm3', 'c1', 'm1', 'assistant', 'partial', 'streaming', 5, 5),"
+              " (9, 'm2', 'c1', 'm1', 'assistant', 'done', 'complete', 5, 6);"));
   StoreConfig config;
   config.url = db.string();
   auto store = open_store(config);
