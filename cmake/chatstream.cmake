@@ -40,7 +40,7 @@ endfunction()
 # chatstream_add_test(<name> SOURCES ... DEPS ... [LABELS ...])
 # A GoogleTest executable whose tests are discovered into ctest.
 function(chatstream_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "ONE_THREAD" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   chatstream_target(${name})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock)
@@ -52,6 +52,11 @@ function(chatstream_add_test name)
     set(labels ${ARG_LABELS})
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 TEST_PREFIX "${name}." PROPERTIES LABELS "${labels}")
+  if(ARG_ONE_THREAD)
+    # Once more with the servers the tests start on one thread (no strands: util/serial.hpp).
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 TEST_PREFIX "${name}.one_thread."
+      PROPERTIES LABELS "${labels}" ENVIRONMENT "CHATSTREAM_TEST_THREADS=1")
+  endif()
 endfunction()
 
 # Add every direct subdirectory of <dir> that has a CMakeLists.txt (in sorted order).

@@ -33,6 +33,7 @@
 #include "providers/registry.hpp"
 #include "store/accounts.hpp"
 #include "store/store.hpp"
+#include "util/serial.hpp"
 #include "util/time.hpp"
 
 namespace chatstream::app {
@@ -160,6 +161,9 @@ int run(Config config) {
   const unsigned threads =
       config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
+  // One thread: connections, relays and generations run on the io_context's executor itself,
+  // without a strand each (util/serial.hpp).
+  if (threads == 1) util::mark_single_threaded(ioc);
 
   // History store (its own threads), recovering from a previous crash first.
   store::StoreConfig store_config;

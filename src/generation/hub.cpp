@@ -16,6 +16,7 @@
 #include <deque>
 
 #include "generation/run.hpp"
+#include "util/serial.hpp"
 
 namespace chatstream::generation {
 namespace asio = boost::asio;
@@ -113,19 +114,9 @@ void GenerationHub::release_reservation() {
   if (state_->running > 0) --state_->running;
 }
 
-namespace {
-
-// A generation's strand, with the io_context's concrete executor inside when there is one
-// (no type-erased executor copied per dispatch).
-asio::any_io_executor generation_strand(const asio::any_io_executor& ex) {
-  if (const auto* io = ex.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
-  return asio::make_strand(ex);
-}
-
-}  // namespace
-
 std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
-  auto strand = generation_strand(state_->executor);
+  // Serial: a strand of its own, or the io_context's executor when one thread runs it.
+  auto strand = util::make_serial(state_->executor);
   auto g = std::make_shared<Generation>(params.message_id, params.conversation_id, params.user_id,
                                         strand);
   {

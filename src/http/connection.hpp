@@ -1,5 +1,5 @@
 // Internal to http/: one client connection, shared by the request loop (session.cpp) and the
-// SSE writer (sse_writer.cpp). Accessed only on its strand.
+// SSE writer (sse_writer.cpp). Accessed only on its (serial) executor.
 #pragma once
 
 #include <boost/beast/core/basic_stream.hpp>
@@ -22,7 +22,7 @@ struct RequestInfo {
   unsigned version = 11;
 };
 
-using ConnectionStream = boost::beast::basic_stream<boost::asio::ip::tcp, ConnectionStrand>;
+using ConnectionStream = boost::beast::basic_stream<boost::asio::ip::tcp, ConnectionExecutor>;
 
 struct Connection {
   explicit Connection(ConnectionSocket socket) : stream(std::move(socket)) {}
@@ -40,7 +40,7 @@ struct Connection {
 // Ends a session whose socket is closed: unregisters it, counts it closed.
 void end_session(Server::Impl& server, Server::Impl::Registration registration);
 
-// Takes the connection over for the SSE response `response` (on the connection's strand):
+// Takes the connection over for the SSE response `response` (on the connection's executor):
 // the socket leaves `conn`, and a callback-driven writer streams head and events until the
 // source ends, the client goes away, a write misses its deadline or the server shuts down.
 // It then closes the socket, writes the access log line and ends the session (end_session).

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "http/metrics.hpp"
 #include "http/server_impl.hpp"
+#include "util/serial.hpp"
 
 namespace chatstream::http {
 namespace asio = boost::asio;
@@ -21,9 +23,9 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// A connection's strand sits directly on the io_context, with the concrete executor type inside:
-// not on the acceptor's strand (that would serialize every connection through it and dispatch
-// each completion twice), and without a type-erased inner executor.
+// A connection's executor sits directly on the io_context: not on the acceptor's strand (that
+// would serialize every connection through it and dispatch each completion twice). A strand
+// there has the concrete io_context executor inside, not a type-erased one.
 asio::io_context::executor_type io_executor_of(const asio::any_io_executor& ex) {
   asio::any_io_executor base = ex;
   if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
@@ -39,7 +41,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
   asio::steady_timer backoff(ex);
   auto delay = std::chrono::milliseconds(10);
   while (!self->stopping.load()) {
-    ConnectionSocket socket(asio::make_strand(io_executor_of(self->acceptor->get_executor())));
+    ConnectionSocket socket(util::make_serial(io_executor_of(self->acceptor->get_executor())));
     auto [ec] = co_await self->acceptor->async_accept(socket, asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || self->stopping.load()) break;
     if (ec) {
@@ -51,8 +53,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
       continue;
     }
     delay = std::chrono::milliseconds(10);
-    auto strand = socket.get_executor();
-    asio::co_spawn(strand, run_session(self, std::move(socket)), asio::detached);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, run_session(self, std::move(socket)), asio::detached);
   }
 }
 
@@ -111,7 +113,7 @@ void Server::begin_shutdown() {
     }
   }
   for (auto& s : live) {
-    asio::post(s->strand, [s] {
+    asio::post(s->executor, [s] {
       if (s->on_shutdown) s->on_shutdown();
     });
   }

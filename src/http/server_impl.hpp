@@ -1,10 +1,10 @@
 // Internal to http/: state shared by the listener (server.cpp) and sessions (session.cpp).
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <functional>
@@ -16,16 +16,16 @@
 
 namespace chatstream::http {
 
-// A connection's strand: directly on the io_context, with the concrete executor type (no
-// type-erased executor to copy or allocate per operation).
-using ConnectionStrand = boost::asio::strand<boost::asio::io_context::executor_type>;
-using ConnectionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ConnectionStrand>;
+// A connection's executor, serial (util/serial.hpp): a strand of its own directly on the
+// io_context, or the io_context's executor itself when one thread runs the io_context.
+using ConnectionExecutor = boost::asio::any_io_executor;
+using ConnectionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ConnectionExecutor>;
 
-// A live connection as the server sees it, so that shutdown can reach it on its strand.
+// A live connection as the server sees it, so that shutdown can reach it on its executor.
 struct SessionHandle {
-  explicit SessionHandle(ConnectionStrand ex) : strand(std::move(ex)) {}
-  ConnectionStrand strand;
-  // Runs on `strand` when the server shuts down. Set and read only on `strand`.
+  explicit SessionHandle(ConnectionExecutor ex) : executor(std::move(ex)) {}
+  ConnectionExecutor executor;
+  // Runs on `executor` when the server shuts down. Set and read only on `executor`.
   std::function<void()> on_shutdown;
 };
 
@@ -52,7 +52,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void unregister_session(Registration it);
 };
 
-// Runs one connection (defined in session.cpp). Spawned on the socket's strand. A connection
+// Runs one connection (defined in session.cpp). Spawned on the socket's executor. A connection
 // that turns into an SSE stream is handed over to a callback-driven writer and the coroutine
 // ends; the writer ends the session when the stream ends.
 boost::asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server,

@@ -1,4 +1,4 @@
-// The SSE response writer: a state machine on the connection's strand, driven by callbacks
+// The SSE response writer: a state machine on the connection's executor, driven by callbacks
 // (new data from the source, the client's socket becoming readable, one timer, write
 // completions). An idle stream costs this object, one pending readiness wait on the socket and
 // one pending timer wait; no coroutine frame. Everything pending goes out in one write
@@ -15,6 +15,7 @@
 #include "http/metrics.hpp"
 #include "http/sse_framing.hpp"
 #include "http/sse_head.hpp"
+#include "util/serial.hpp"
 
 namespace chatstream::http {
 namespace asio = boost::asio;
@@ -22,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, ConnectionStrand>;
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, ConnectionExecutor>;
 
 class SseStream : public std::enable_shared_from_this<SseStream> {
  public:
@@ -54,8 +55,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     source_->set_waker([weak = weak_from_this(), inline_ok = source_->wakes_inline()] {
       auto s = weak.lock();
       if (!s || s->pending_.exchange(true, std::memory_order_acq_rel)) return;
-      // On the strand first: only then may running_ and waking_ be touched.
-      if (inline_ok && s->socket_.get_executor().running_in_this_thread() && s->running_) {
+      // On the connection's executor first: only then may running_ and waking_ be touched.
+      if (inline_ok && util::running_in_this_thread(s->socket_.get_executor()) && s->running_) {
         s->waking_ = true;  // finish() must not release the source from inside its call
         s->on_wake();
         s->waking_ = false;
@@ -192,7 +193,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     if (finished_) return;
     finished_ = true;
     source_->on_close();
-    // Released here, on the strand, as when the stream's coroutine ended: a waker that still
+    // Released here, on the executor, as when the stream's coroutine ended: a waker that still
     // holds this object must not be the one to destroy the source it is called from (a wake
     // handled inline hands the source to a later handler).
     if (waking_) {

@@ -13,5 +13,5 @@ chatstream_add_library(chatstream_providers
     ${CHATSTREAM_PROVIDERS_DIR}/wire_request.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/http_provider.cpp
     ${CHATSTREAM_PROVIDERS_DIR}/registry.cpp
-  DEPS chatstream_dialect Boost::headers Boost::json Boost::url OpenSSL::SSL OpenSSL::Crypto tomlplusplus::tomlplusplus spdlog::spdlog
+  DEPS chatstream_dialect chatstream_util Boost::headers Boost::json Boost::url OpenSSL::SSL OpenSSL::Crypto tomlplusplus::tomlplusplus spdlog::spdlog
        Threads::Threads)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -130,7 +131,11 @@ ChatstreamServer::ChatstreamServer(std::vector<std::string> extra_args,
   };
   if (!given("--data-dir")) argv.insert(argv.end(), {"--data-dir", data_dir_.string()});
   if (!given("--web-root")) argv.insert(argv.end(), {"--web-root", web_root().string()});
-  if (!given("--threads")) argv.insert(argv.end(), {"--threads", "2"});
+  if (!given("--threads")) {
+    // Two threads unless the run asks for another count (suites run again on one thread).
+    const char* threads = std::getenv("CHATSTREAM_TEST_THREADS");
+    argv.insert(argv.end(), {"--threads", threads != nullptr && *threads ? threads : "2"});
+  }
   for (auto& a : extra_args) argv.push_back(std::move(a));
   process_ = std::make_unique<Process>(argv, dir_.path() / "server.log", std::move(extra_env));
   auto port = wait_for_port_file(port_file, std::chrono::seconds(20), process_.get());

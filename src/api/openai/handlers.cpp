@@ -17,6 +17,7 @@
 #include "api/openai/stream_relay.hpp"
 #include "auth/service.hpp"
 #include "sse/encoder.hpp"
+#include "util/serial.hpp"
 
 namespace chatstream::api::openai {
 namespace asio = boost::asio;
@@ -125,25 +126,17 @@ asio::awaitable<http::Response> complete(std::shared_ptr<GatewayContext> ctx, ht
   co_return r;
 }
 
-// Where a relay runs: on the request's own strand (the client connection's) when it is one on
-// the upstream io_context, so one strand serializes both sides of the stream and no strand is
-// allocated; else on a new strand over the io_context's concrete executor (it fits in the
-// type-erased executor without an allocation).
-asio::any_io_executor relay_strand(const asio::any_io_executor& here,
-                                   const asio::any_io_executor& upstream) {
+// Where a relay runs: on the request's own executor (the client connection's) when it is a
+// serial one on the upstream io_context, so one executor serializes both sides of the stream
+// and no strand is allocated; else on a new serial executor over the upstream io_context
+// (util/serial.hpp).
+asio::any_io_executor relay_executor(const asio::any_io_executor& here,
+                                     const asio::any_io_executor& upstream) {
   const asio::any_io_executor& base = upstream ? upstream : here;
   const bool same_context =
       &asio::query(here, asio::execution::context) == &asio::query(base, asio::execution::context);
-  if (same_context && here.target<asio::strand<asio::io_context::executor_type>>() != nullptr) {
-    return here;
-  }
-  if (const auto* io = base.target<asio::io_context::executor_type>()) {
-    return asio::make_strand(*io);
-  }
-  if (const auto* s = base.target<asio::strand<asio::io_context::executor_type>>()) {
-    return asio::make_strand(s->get_inner_executor());
-  }
-  return asio::make_strand(base);
+  if (same_context && util::is_serial(here)) return here;
+  return util::make_serial(base);
 }
 
 asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http::Request req,
@@ -164,7 +157,7 @@ asio::awaitable<http::Response> stream(std::shared_ptr<GatewayContext> ctx, http
     };
   }
   auto relay = std::make_shared<StreamRelay>(
-      relay_strand(co_await asio::this_coro::executor, ctx->executor),
+      relay_executor(co_await asio::this_coro::executor, ctx->executor),
       ChunkEncoder(std::move(identity), parsed.include_usage, ctx->config.reasoning_content),
       std::move(observer));
   auto early = co_await StreamRelay::start(relay, std::move(resolved.provider),

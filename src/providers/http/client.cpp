@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "providers/http/detail.hpp"
+#include "util/serial.hpp"
 
 namespace chatstream::providers {
 
@@ -94,7 +95,7 @@ asio::awaitable<ConnectResult> connect(Call& call) {
 asio::awaitable<HttpOutcome> on_own_strand(HttpClient& client, const asio::any_io_executor& ex,
                                            HttpRequest& request, HttpClient::HeadHandler& on_head,
                                            HttpClient::BodyHandler& on_body) {
-  return asio::co_spawn(asio::make_strand(ex),
+  return asio::co_spawn(util::make_serial(ex),
                         client.stream(std::move(request), std::move(on_head), std::move(on_body)),
                         asio::use_awaitable);
 }
@@ -117,11 +118,6 @@ std::string describe(HttpFailure f, const HttpClientConfig& c) {
     default:
       return "upstream timeout";
   }
-}
-
-bool on_strand(const asio::any_io_executor& ex) {
-  return ex.target<asio::strand<asio::io_context::executor_type>>() != nullptr ||
-         ex.target<asio::strand<asio::any_io_executor>>() != nullptr;
 }
 
 // The request is over: deadlines and cancellation decide the failure reported.
@@ -256,7 +252,7 @@ void HttpClient::clear_pool() {
   impl_->clear();
 }
 
-// The request runs in this coroutine, on the caller's strand; its deadlines are a timer
+// The request runs in this coroutine, on the caller's (serial) executor; its deadlines are a timer
 // handler, not a second coroutine.
 asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler on_head,
                                                 BodyHandler on_body) {
@@ -266,7 +262,7 @@ asio::awaitable<HttpOutcome> HttpClient::stream(HttpRequest request, HeadHandler
   }
   co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
   const auto exec = co_await asio::this_coro::executor;
-  if (!on_strand(exec)) {
+  if (!util::is_serial(exec)) {
     // The deadline handler and the request must be serialized: run on a strand of our own.
     co_return co_await on_own_strand(*this, exec, request, on_head, on_body);
   }
