@@ -100,6 +100,13 @@ class ChunkScan {
     return p_ == end_;
   }
 
+  // Whether `text` is, as it stands, the inside of a JSON string the fast path accepts: valid
+  // UTF-8 without a quote, a backslash or a control character.
+  static bool plain_string_body(std::string_view text) {
+    ChunkScan scan(text);
+    return scan.plain_run() && scan.p_ == scan.end_;
+  }
+
  private:
   template <typename Member>
   bool object(Member&& member) {
@@ -161,19 +168,14 @@ class ChunkScan {
     });
   }
 
-  // A string without escapes, valid UTF-8, no control characters.
-  bool string(std::string_view& out) {
-    if (!eat('"')) return false;
-    const char* begin = p_;
+  // Moves over the inside of a string that needs no unescaping; stops at the end, at a quote,
+  // or (returning false) at anything the fast path does not take.
+  bool plain_run() {
     while (p_ != end_) {
       skip_plain();
       if (p_ == end_) break;
       const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        out = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
-        ++p_;
-        return true;
-      }
+      if (c == '"') return true;
       if (c == '\\' || c < 0x20) return false;
       if (c < 0x80) {
         ++p_;
@@ -181,7 +183,17 @@ class ChunkScan {
         return false;
       }
     }
-    return false;
+    return true;
+  }
+
+  // A string without escapes, valid UTF-8, no control characters.
+  bool string(std::string_view& out) {
+    if (!eat('"')) return false;
+    const char* begin = p_;
+    if (!plain_run() || p_ == end_) return false;
+    out = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
+    ++p_;  // the closing quote
+    return true;
   }
 
   // Moves over printable ASCII other than '"' and '\\' eight bytes at a time (SWAR): stops at
@@ -320,8 +332,13 @@ class OpenAiChatDecoder final : public Decoder {
     }
     if (event.type == "message") {
       std::string_view content;
+      if (match_frame(event.data, content)) {
+        if (!content.empty()) out.emplace_back(TextDelta{std::string(content)});
+        return;
+      }
       std::optional<std::string_view> finish;
       if (ChunkScan(event.data).run(content, finish)) {
+        if (content.data() != nullptr && !finish) learn_frame(event.data, content);
         if (!content.empty()) out.emplace_back(TextDelta{std::string(content)});
         if (finish) out.emplace_back(finish_of(*finish));
         return;
@@ -353,6 +370,32 @@ class OpenAiChatDecoder final : public Decoder {
   }
 
  private:
+  // The chunks of one answer differ in their content only: id, object, created, model,
+  // fingerprint, the choice and the rest of the delta repeat byte for byte. The last content
+  // chunk the scan accepted is kept as a frame (its bytes up to and including the content's
+  // opening quote, then from the closing quote on). A chunk that is that frame around an
+  // escape-free string says the same with another content: it is read with two comparisons and
+  // a scan of the content alone.
+  bool match_frame(std::string_view text, std::string_view& content) const {
+    if (frame_.empty() || text.size() < frame_.size()) return false;
+    const std::string_view frame(frame_);
+    if (!text.starts_with(frame.substr(0, frame_split_)) ||
+        !text.ends_with(frame.substr(frame_split_))) {
+      return false;
+    }
+    const std::string_view middle = text.substr(frame_split_, text.size() - frame_.size());
+    if (!ChunkScan::plain_string_body(middle)) return false;
+    content = middle;
+    return true;
+  }
+
+  void learn_frame(std::string_view text, std::string_view content) {
+    const auto at = static_cast<std::size_t>(content.data() - text.data());
+    frame_.assign(text.substr(0, at));
+    frame_.append(text.substr(at + content.size()));
+    frame_split_ = at;
+  }
+
   void on_choice(const json::object& choice, std::vector<Event>& out) {
     if (get_int(choice, "index").value_or(0) != 0) {
       return;  // n > 1 is not supported: only the first choice is relayed
@@ -369,6 +412,9 @@ class OpenAiChatDecoder final : public Decoder {
       out.emplace_back(finish_of(*reason));
     }
   }
+
+  std::string frame_;
+  std::size_t frame_split_ = 0;
 };
 
 }  // namespace

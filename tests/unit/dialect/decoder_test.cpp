@@ -30,6 +30,84 @@ TEST(OpenAiChat, ReasoningContentNullContentAndUnknownFields) {
             (Lines{"reasoning:think", "reasoning:more", "text:Hi", "finish:length|length"}));
 }
 
+// Chunks after the first content chunk are read against its frame (the bytes around the
+// content). Whatever sits where the content was, a stream decodes to what each of its chunks
+// decodes to on its own (no frame yet), up to the first error.
+TEST(OpenAiChat, ChunksReadAgainstTheFrameMeanWhatTheyMeanAlone) {
+  const std::string head =
+      R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
+      R"("choices":[{"index":0,"delta":{"content":")";
+  const std::string tail = R"("},"logprobs":null,"finish_reason":null}]})"
+                           "\n\n";
+  // Mostly text the frame takes, sometimes what it must leave to the full parse.
+  const std::vector<std::string> good = {
+      "a", " word", "", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x99\x82", "\\n", "\\u00e9", "\\\""};
+  const std::vector<std::string> bad = {"\"",
+                                        "\\",
+                                        "\t",
+                                        "\x01",
+                                        "\xFF",
+                                        "\xC3",
+                                        "\xE2\x82",
+                                        "\xED\xA0\x80",
+                                        "\xC0\xAF",
+                                        R"("},"x":")",
+                                        R"(","refusal":")",
+                                        R"("},"finish_reason":"stop"}]}  )",
+                                        "}",
+                                        "{"};
+  const std::string done = "data: [DONE]\n\n";
+  unsigned state = 12345;
+  const auto next = [&state] {
+    state = state * 1103515245u + 12345u;
+    return (state >> 16) & 0x7fff;
+  };
+  int framed = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> chunks = {head + "Hello" + tail};  // learns the frame
+    for (int i = 0; i < 4; ++i) {
+      std::string content;
+      const unsigned n = next() % 4;
+      for (unsigned j = 0; j < n; ++j) {
+        content += next() % 10 == 0 ? bad[next() % bad.size()] : good[next() % good.size()];
+      }
+      chunks.push_back(head + content + tail);
+    }
+    std::string stream;
+    Lines alone;
+    bool failed = false;
+    for (const std::string& chunk : chunks) {
+      stream += chunk;
+      if (failed) continue;
+      for (const std::string& line : describe(decode_stream(Dialect::openai_chat, chunk + done))) {
+        alone.push_back(line);
+        failed = failed || line.rfind("error:", 0) == 0;
+      }
+    }
+    stream += done;
+    const Lines together = decode(Dialect::openai_chat, stream);
+    ASSERT_EQ(together, alone) << "round " << round;
+    framed += failed ? 0 : 1;
+  }
+  EXPECT_GT(framed, 50);  // plenty of rounds ran through the frame to the end
+}
+
+// A change anywhere outside the content (a new id, another member, a finish reason) is not the
+// frame: such a chunk is read in full.
+TEST(OpenAiChat, AChunkOutsideTheFrameIsReadInFull) {
+  const std::string body =
+      chat_chunk(R"({"content":"one"})") + chat_chunk(R"({"content":"two"})") +
+      "data: {\"id\":\"d\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"three\"},"
+      "\"finish_reason\":null}]}\n\n" +
+      chat_chunk(R"({"content":"four","refusal":null})") +
+      chat_chunk(R"({"reasoning_content":"five"})") + chat_chunk(R"({"content":"six"})") +
+      chat_chunk(R"({"content":"sev"})", "\"ab\"") +  // as long as the frame's `null`
+      "data: [DONE]\n\n";
+  EXPECT_EQ(decode(Dialect::openai_chat, body),
+            (Lines{"text:one", "text:two", "text:three", "text:four", "reasoning:five", "text:six",
+                   "text:sev", "finish:ab|ab"}));
+}
+
 TEST(OpenAiChat, RefusalIsVisibleText) {
   const std::string body =
       chat_chunk(R"({"refusal":"I can't"})") + chat_chunk("{}", "\"stop\"") + "data: [DONE]\n\n";
