@@ -74,23 +74,28 @@ Finish finish_of(std::string_view reason) {
 //   {"id":"…","object":"chat.completion.chunk","created":1,"model":"…",
 //    "choices":[{"index":0,"delta":{"role":"assistant","content":"…","refusal":null},
 //    "logprobs":null,"finish_reason":null}]}
-// and the last one, with "delta":{} and "finish_reason":"stop". Other scalar top-level members
-// are skipped, "usage":null is accepted. Anything else (an escape in a string, another delta
-// member, usage, an error, several choices, malformed JSON) is left to the full parse: the
-// scan then returns false.
+// and the last one, with "delta":{} and "finish_reason":"stop", then the usage chunk
+// ("choices":[] and "usage" of integer counts, with details objects of integer counts). Other
+// scalar top-level members are skipped, "usage":null is accepted. Anything else (an escape in
+// a string, another delta member, a count that is not a plain integer, an error, several
+// choices, malformed JSON) is left to the full parse: the scan then returns false.
 class ChunkScan {
  public:
   explicit ChunkScan(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
 
-  // On success `content` is the delta's content (escape-free; may be empty or absent) and
-  // `finish` the finish reason (escape-free), if there is one.
-  bool run(std::string_view& content, std::optional<std::string_view>& finish) {
+  // On success `content` is the delta's content (escape-free; may be empty or absent),
+  // `finish` the finish reason (escape-free) and `usage` the counts, if there are.
+  bool run(std::string_view& content, std::optional<std::string_view>& finish,
+           std::optional<Usage>& usage) {
     bool choices = false;
+    bool usage_seen = false;
     if (!object([&](std::string_view key) {
           if (key == "choices") {
             return !std::exchange(choices, true) && choice_array(content, finish);
           }
-          if (key == "usage") return literal("null");
+          if (key == "usage") {
+            return !std::exchange(usage_seen, true) && (literal("null") || usage_object(usage));
+          }
           if (key == "error") return false;
           return scalar();
         })) {
@@ -108,6 +113,76 @@ class ChunkScan {
   }
 
  private:
+  // {"prompt_tokens":N,"completion_tokens":N,"total_tokens":N,
+  //  "prompt_tokens_details":{"cached_tokens":N,...},"completion_tokens_details":{...}}: other
+  // members must be counts too (or null); read as the full parse reads them.
+  bool usage_object(std::optional<Usage>& usage) {
+    Usage u;
+    bool prompt = false;
+    bool completion = false;
+    bool prompt_details = false;
+    bool completion_details = false;
+    std::optional<std::int64_t> ignored;
+    const bool ok = object([&](std::string_view key) {
+      std::optional<std::int64_t> n;
+      if (key == "prompt_tokens") {
+        if (std::exchange(prompt, true) || !count(n)) return false;
+        u.prompt_tokens = n.value_or(0);
+        return true;
+      }
+      if (key == "completion_tokens") {
+        if (std::exchange(completion, true) || !count(n)) return false;
+        u.completion_tokens = n.value_or(0);
+        return true;
+      }
+      if (key == "prompt_tokens_details") {
+        return !std::exchange(prompt_details, true) &&
+               details_object("cached_tokens", u.cached_prompt_tokens);
+      }
+      if (key == "completion_tokens_details") {
+        return !std::exchange(completion_details, true) &&
+               details_object("reasoning_tokens", u.reasoning_tokens);
+      }
+      return count(ignored);
+    });
+    if (!ok) return false;
+    usage = u;
+    return true;
+  }
+
+  // null, or an object of counts whose `wanted` member goes to `out`.
+  bool details_object(std::string_view wanted, std::optional<std::int64_t>& out) {
+    if (literal("null")) return true;
+    bool seen = false;
+    return object([&](std::string_view key) {
+      std::optional<std::int64_t> n;
+      if (!count(n)) return false;
+      if (key != wanted) return true;
+      if (std::exchange(seen, true)) return false;
+      out = n;
+      return true;
+    });
+  }
+
+  // null (`out` stays empty) or a plain integer of at most 18 digits (no fraction, exponent
+  // or sign, so no range to check).
+  bool count(std::optional<std::int64_t>& out) {
+    if (literal("null")) return true;
+    const char* begin = p_;
+    std::int64_t value = 0;
+    while (p_ != end_ && *p_ >= '0' && *p_ <= '9' && p_ - begin < 18) {
+      value = value * 10 + (*p_ - '0');
+      ++p_;
+    }
+    const std::ptrdiff_t digits = p_ - begin;
+    if (digits == 0 || (digits > 1 && *begin == '0')) return false;
+    if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E' || (*p_ >= '0' && *p_ <= '9'))) {
+      return false;  // a fraction, an exponent or more digits: the full parse decides
+    }
+    out = value;
+    return true;
+  }
+
   template <typename Member>
   bool object(Member&& member) {
     ws();
@@ -130,6 +205,8 @@ class ChunkScan {
 
   bool choice_array(std::string_view& content, std::optional<std::string_view>& finish) {
     if (!eat('[')) return false;
+    ws();
+    if (eat(']')) return true;  // the usage chunk's
     bool index = false;
     bool delta = false;
     bool reason = false;
@@ -337,10 +414,12 @@ class OpenAiChatDecoder final : public Decoder {
         return;
       }
       std::optional<std::string_view> finish;
-      if (ChunkScan(event.data).run(content, finish)) {
-        if (content.data() != nullptr && !finish) learn_frame(event.data, content);
+      std::optional<Usage> usage;
+      if (ChunkScan(event.data).run(content, finish, usage)) {
+        if (content.data() != nullptr && !finish && !usage) learn_frame(event.data, content);
         if (!content.empty()) out.emplace_back(TextDelta{std::string(content)});
         if (finish) out.emplace_back(finish_of(*finish));
+        if (usage) out.emplace_back(*usage);
         return;
       }
     }

@@ -108,6 +108,45 @@ TEST(OpenAiChat, AChunkOutsideTheFrameIsReadInFull) {
                    "text:sev", "finish:ab|ab"}));
 }
 
+// The usage chunk is read by the scan when its counts are plain integers; whatever it holds,
+// it decodes as the full parse decodes it (reached here through an escape in the id).
+TEST(OpenAiChat, UsageChunksMeanWhatTheFullParseReads) {
+  const std::vector<std::string> usages = {
+      R"({"prompt_tokens":9,"completion_tokens":12,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":3,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":5,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})",
+      R"({"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":null,"completion_tokens_details":null})",
+      R"({"prompt_tokens":null,"completion_tokens":0,"x":7})",
+      R"({})",
+      R"( { "prompt_tokens" : 4 , "completion_tokens" : 5 } )",
+      R"({"prompt_tokens":123456789012345678,"completion_tokens":1234567890123456789})",
+      R"({"prompt_tokens":18446744073709551615,"completion_tokens":3e80})",
+      R"({"prompt_tokens":18446744073709551615,"completion_tokens":2})",
+      R"({"prompt_tokens":99999999999999999999999,"completion_tokens":2})",
+      R"({"prompt_tokens":1.5,"completion_tokens":1e3})",
+      R"({"prompt_tokens":-1,"completion_tokens":2})",
+      R"({"prompt_tokens":007,"completion_tokens":2})",
+      R"({"prompt_tokens":1,"prompt_tokens":2})",
+      R"({"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":1,"cached_tokens":2}})",
+      R"({"prompt_tokens":"1","completion_tokens":2})",
+      R"({"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":{"a":1}}})",
+      R"({"prompt_tokens":1,"completion_tokens_details":[1]})",
+      R"(null)",
+  };
+  const auto chunk = [](std::string_view id, std::string_view choices, std::string_view usage) {
+    return "data: {\"id\":\"" + std::string(id) + "\",\"choices\":" + std::string(choices) +
+           ",\"usage\":" + std::string(usage) + "}\n\ndata: [DONE]\n\n";
+  };
+  for (const std::string& usage : usages) {
+    for (const std::string_view choices :
+         {std::string_view("[]"), std::string_view("[ ]"),
+          std::string_view(R"([{"index":0,"delta":{},"finish_reason":"stop"}])")}) {
+      EXPECT_EQ(decode(Dialect::openai_chat, chunk("c", choices, usage)),
+                decode(Dialect::openai_chat, chunk("\\u0063", choices, usage)))
+          << choices << " " << usage;
+    }
+  }
+  EXPECT_EQ(decode(Dialect::openai_chat, chunk("c", "[]", usages[0])), (Lines{"usage:9/12/3/5"}));
+}
+
 TEST(OpenAiChat, RefusalIsVisibleText) {
   const std::string body =
       chat_chunk(R"({"refusal":"I can't"})") + chat_chunk("{}", "\"stop\"") + "data: [DONE]\n\n";
