@@ -1,5 +1,6 @@
 #include "http/sse_head.hpp"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 #include <charconv>
@@ -9,9 +10,16 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
+// Appends `text` without CR and LF (a value must not end the header line). Clean text, the
+// usual case, goes in one append.
 void append_clean(std::string& out, std::string_view text) {
+  const auto line_break = [](char c) { return c == '\r' || c == '\n'; };
+  if (std::none_of(text.begin(), text.end(), line_break)) {
+    out.append(text);
+    return;
+  }
   for (const char c : text) {
-    if (c != '\r' && c != '\n') out.push_back(c);
+    if (!line_break(c)) out.push_back(c);
   }
 }
 

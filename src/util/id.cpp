@@ -40,19 +40,19 @@ std::string encode(std::int64_t ms, const std::array<unsigned char, random_bytes
         static_cast<unsigned char>((static_cast<std::uint64_t>(ms) >> (40 - 8 * i)) & 0xFF);
   }
   for (std::size_t i = 0; i < random_bytes; ++i) bytes[6 + i] = random[i];
+  // Five bits per character, taken from the top of a bit buffer refilled a byte at a time;
+  // the buffer starts with the two zero bits.
   std::string out(id_length, '0');
+  std::uint64_t buffer = 0;
+  unsigned held = 2;
+  std::size_t next = 0;
   for (std::size_t c = 0; c < id_length; ++c) {
-    unsigned value = 0;
-    for (std::size_t b = 0; b < 5; ++b) {
-      const std::size_t pos = c * 5 + b;  // position in the 130-bit string
-      unsigned bit = 0;
-      if (pos >= 2) {
-        const std::size_t p = pos - 2;
-        bit = (bytes[p / 8] >> (7 - p % 8)) & 1U;
-      }
-      value = (value << 1) | bit;
+    if (held < 5) {
+      buffer = (buffer << 8) | bytes[next++];
+      held += 8;
     }
-    out[c] = alphabet[value];
+    held -= 5;
+    out[c] = alphabet[(buffer >> held) & 0x1F];
   }
   return out;
 }
