@@ -1,5 +1,6 @@
 #include "util/utf8.hpp"
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -47,14 +48,28 @@ std::size_t sequence_length(std::string_view s, std::size_t pos, std::size_t& ba
 bool is_valid_utf8(std::string_view text) noexcept {
   std::size_t pos = 0;
   while (pos < text.size()) {
-    // Runs of ASCII eight bytes at a time (a streamed answer is validated whole at each save).
+    // ASCII eight bytes at a time (a streamed answer is validated whole at each save), up to
+    // the first byte with its high bit set: text mixing scripts does not fall back to one byte
+    // per round.
     while (text.size() - pos >= 8) {
       std::uint64_t word = 0;
       std::memcpy(&word, text.data() + pos, sizeof word);
-      if ((word & 0x8080808080808080ULL) != 0) break;
+      const std::uint64_t high = word & 0x8080808080808080ULL;
+      if (high != 0) {
+        if constexpr (std::endian::native == std::endian::little) {
+          pos += static_cast<std::size_t>(std::countr_zero(high)) / 8;
+        } else if constexpr (std::endian::native == std::endian::big) {
+          pos += static_cast<std::size_t>(std::countl_zero(high)) / 8;
+        }
+        break;
+      }
       pos += 8;
     }
     if (pos == text.size()) break;
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
     std::size_t bad = 0;
     const std::size_t len = sequence_length(text, pos, bad);
     if (len == 0) return false;

@@ -40,6 +40,24 @@ TEST(Utf8, EveryOffsetAfterAscii) {
   }
 }
 
+// Text mixing scripts: the ASCII run before each multi-byte sequence is skipped within its
+// word; an error anywhere is still found.
+TEST(Utf8, MixedScriptsAtEveryOffset) {
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "na\xC3\xAFve \xE6\x9D\xB1\xE4\xBA\xAC ok \xF0\x9F\x99\x82 x";
+  ASSERT_TRUE(is_valid_utf8(text));
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    SCOPED_TRACE(i);
+    std::string bad_lead = text;
+    bad_lead.insert(i, "\xFF");
+    EXPECT_FALSE(is_valid_utf8(bad_lead));
+    std::string changed = text;
+    const bool continuation = (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+    changed[i] = continuation ? 'x' : '\x80';  // a sequence cut short, or a stray continuation
+    EXPECT_FALSE(is_valid_utf8(changed));
+  }
+}
+
 TEST(Utf8, SanitizeKeepsValidText) {
   const std::string text = "caf\xC3\xA9 \xF0\x9F\x8D\xB5";
   EXPECT_EQ(sanitize_utf8(text), text);
