@@ -40,12 +40,13 @@ struct Call final : Guard {
 // Parses and serializes the request; null (and `error`) when the URL is unusable.
 std::shared_ptr<Call> prepare(HttpClient::Impl* impl, HttpRequest& request,
                               const asio::any_io_executor& ex, std::string& error) {
-  auto target = parse_url(request.url, error);
+  std::optional<Proxy> proxy;
+  auto target = impl->target(request.url, error, proxy);
   if (!target) return nullptr;
   auto call = std::make_shared<Call>(ex);
   call->impl = impl;
   call->target = std::move(*target);
-  call->proxy = proxy_for(call->target.origin, impl->config);
+  call->proxy = std::move(proxy);
   // Connections belong to the io_context they were opened on: the key includes it.
   const void* context = &asio::query(ex, asio::execution::context);
   call->pool_key = call->target.origin.key() +
@@ -184,6 +185,24 @@ HttpClient::Impl::Impl(HttpClientConfig cfg, std::shared_ptr<spdlog::logger> log
       throw std::runtime_error("cannot load CA file '" + config.ca_file + "': " + ec.message());
   }
   tls_context.set_verify_mode(ssl::verify_peer);
+}
+
+std::optional<Target> HttpClient::Impl::target(const std::string& url, std::string& error,
+                                               std::optional<Proxy>& proxy) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = targets_.find(url); it != targets_.end()) {
+      proxy = it->second.proxy;
+      return it->second.target;
+    }
+  }
+  auto parsed = parse_url(url, error);
+  if (!parsed) return std::nullopt;
+  proxy = proxy_for(parsed->origin, config);
+  std::lock_guard lock(mutex_);
+  if (targets_.size() >= kMaxTargets) targets_.clear();
+  targets_.insert_or_assign(url, Resolved{*parsed, proxy});
+  return parsed;
 }
 
 std::unique_ptr<Connection> HttpClient::Impl::checkout(const std::string& key) {

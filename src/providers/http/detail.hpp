@@ -151,9 +151,21 @@ struct HttpClient::Impl {
   void checkin(const std::string& key, std::unique_ptr<http_detail::Connection> conn);
   void clear();
 
+  // The parsed target of `url` and the proxy for it (from `config`): parsed once per URL, as
+  // a provider sends every request to the same few URLs. Null (and `error`) when unusable.
+  std::optional<http_detail::Target> target(const std::string& url, std::string& error,
+                                            std::optional<http_detail::Proxy>& proxy);
+
  private:
+  struct Resolved {
+    http_detail::Target target;
+    std::optional<http_detail::Proxy> proxy;
+  };
+  static constexpr std::size_t kMaxTargets = 64;  // then the cache starts over
+
   std::mutex mutex_;
   std::map<std::string, std::vector<http_detail::IdleConnection>> idle_;
+  std::map<std::string, Resolved, std::less<>> targets_;
 };
 
 }  // namespace chatstream::providers
