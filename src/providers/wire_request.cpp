@@ -2,6 +2,8 @@
 #include "providers/wire_request.hpp"
 
 #include <algorithm>
+#include <array>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -22,14 +24,14 @@ std::optional<json::value> parse_raw(const std::string& raw) {
   return v;
 }
 
-json::array string_array(const std::vector<std::string>& v) {
-  json::array a;
+json::array string_array(const std::vector<std::string>& v, json::storage_ptr sp = {}) {
+  json::array a(std::move(sp));
   for (const auto& s : v) a.emplace_back(s);
   return a;
 }
 
-json::object message(std::string_view role, const std::string& content) {
-  json::object m;
+json::object message(std::string_view role, const std::string& content, json::storage_ptr sp = {}) {
+  json::object m(2, std::move(sp));
   m["role"] = role;
   m["content"] = content;
   return m;
@@ -44,23 +46,29 @@ std::string join_url(const std::string& base, std::string_view path) {
 }  // namespace
 
 std::string openai_chat_body(const ChatRequest& r, bool include_usage) {
-  json::object body;
+  // The tree is only serialized: its nodes come from one arena, the first 4 KiB of it on the
+  // stack, instead of an allocation each.
+  std::array<unsigned char, 4096> arena_block;
+  json::monotonic_resource arena(arena_block.data(), arena_block.size());
+  const json::storage_ptr sp(&arena);
+  json::object body(12, sp);
   body["model"] = r.model;
-  json::array messages;
-  if (!r.system_prompt.empty()) messages.emplace_back(message("system", r.system_prompt));
+  json::array messages(sp);
+  messages.reserve(r.messages.size() + 1);
+  if (!r.system_prompt.empty()) messages.emplace_back(message("system", r.system_prompt, sp));
   for (const auto& m : r.messages) {
-    json::object o = message(m.role, m.content);
+    json::object o = message(m.role, m.content, sp);
     if (!m.tool_call_id.empty()) o["tool_call_id"] = m.tool_call_id;
     if (!m.name.empty()) o["name"] = m.name;
     messages.emplace_back(std::move(o));
   }
   body["messages"] = std::move(messages);
   body["stream"] = true;
-  if (include_usage) body["stream_options"] = json::object{{"include_usage", true}};
+  if (include_usage) body["stream_options"] = json::object({{"include_usage", true}}, sp);
   if (r.temperature) body["temperature"] = *r.temperature;
   if (r.top_p) body["top_p"] = *r.top_p;
   if (r.max_tokens) body["max_tokens"] = *r.max_tokens;
-  if (!r.stop.empty()) body["stop"] = string_array(r.stop);
+  if (!r.stop.empty()) body["stop"] = string_array(r.stop, sp);
   if (auto tools = parse_raw(r.tools_json)) body["tools"] = std::move(*tools);
   if (auto choice = parse_raw(r.tool_choice_json)) body["tool_choice"] = std::move(*choice);
   if (!r.user.empty()) body["user"] = r.user;
