@@ -470,8 +470,14 @@ class OpenAiChatDecoder final : public Decoder {
 
   void learn_frame(std::string_view text, std::string_view content) {
     const auto at = static_cast<std::size_t>(content.data() - text.data());
+    const std::string_view tail = text.substr(at + content.size());
+    // Sized exactly: an idle stream keeps its frame (no doubling on the append).
+    if (frame_.capacity() < at + tail.size()) {
+      std::string().swap(frame_);
+      frame_.reserve(at + tail.size());
+    }
     frame_.assign(text.substr(0, at));
-    frame_.append(text.substr(at + content.size()));
+    frame_.append(tail);
     frame_split_ = at;
   }
 
