@@ -4,6 +4,7 @@
 // one pending timer wait; no coroutine frame. Everything pending goes out in one write
 // (coalescing), chunk framing included, from one contiguous buffer.
 #include <spdlog/spdlog.h>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -15,6 +16,7 @@
 #include "http/metrics.hpp"
 #include "http/sse_framing.hpp"
 #include "http/sse_head.hpp"
+#include "util/exact_allocator.hpp"
 #include "util/serial.hpp"
 
 namespace chatstream::http {
@@ -148,8 +150,9 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     timer_at_ = at;
     timer_waiting_ = true;
     timer_.expires_at(at);
-    timer_.async_wait(
-        [self = shared_from_this(), at](boost::system::error_code ec) { self->on_timer(ec, at); });
+    timer_.async_wait(asio::bind_allocator(
+        util::ExactAllocator<void>(),
+        [self = shared_from_this(), at](boost::system::error_code ec) { self->on_timer(ec, at); }));
   }
 
   void on_timer(boost::system::error_code ec, Clock::time_point at) {
@@ -173,7 +176,9 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   void watch_client() {
     socket_.async_wait(
         asio::socket_base::wait_read,
-        [self = shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
+        asio::bind_allocator(
+            util::ExactAllocator<void>(),
+            [self = shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); }));
   }
 
   void on_readable(boost::system::error_code ec) {

@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/write.hpp>
 
 #include "providers/http/detail.hpp"
+#include "util/exact_allocator.hpp"
 
 namespace chatstream::providers::http_detail {
 namespace {
@@ -125,8 +127,10 @@ void Guard::finish() noexcept {
 
 void Guard::wait() {
   waiting = true;
-  timer.async_wait(
-      [self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
+  // Pending for most of the request's life: exact-size memory (util/exact_allocator.hpp).
+  timer.async_wait(asio::bind_allocator(
+      util::ExactAllocator<void>(),
+      [self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); }));
 }
 
 void Guard::on_timer(const boost::system::error_code& ec) {
