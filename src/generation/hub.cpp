@@ -116,9 +116,9 @@ void GenerationHub::release_reservation() {
 
 std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
   // Serial: a strand of its own, or the io_context's executor when one thread runs it.
-  auto strand = util::make_serial(state_->executor);
+  auto executor = util::make_serial(state_->executor);
   auto g = std::make_shared<Generation>(params.message_id, params.conversation_id, params.user_id,
-                                        strand);
+                                        executor);
   {
     std::lock_guard lock(state_->mutex);
     state_->live[params.message_id] = g;
@@ -133,7 +133,8 @@ std::shared_ptr<Generation> GenerationHub::start(StartParams params) {
                  }};
   if (state_->cluster) state_->cluster->on_started(g);
   asio::co_spawn(
-      strand, run_generation(g, std::move(params.model), std::move(params.request), std::move(ctx)),
+      executor,
+      run_generation(g, std::move(params.model), std::move(params.request), std::move(ctx)),
       asio::detached);
   return g;
 }

@@ -3,7 +3,6 @@
 // provider stream into one chat.completion or hand a StreamRelay to the HTTP session.
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
