@@ -25,6 +25,14 @@ struct TlsResult {
 
 // Connects, verifies the certificate against `cert` for `host`, sends `request` and reads until
 // the chunked body ends (or EOF / 10 s).
+// True once `raw` holds a whole chunked response: the last chunk after the header block. A
+// header value may itself end in "0" (a request id), so the search starts at the body.
+bool chunked_response_complete(const std::string& raw) {
+  const auto head_end = raw.find("\r\n\r\n");
+  return head_end != std::string::npos &&
+         raw.find("\r\n0\r\n\r\n", head_end + 2) != std::string::npos;
+}
+
 TlsResult tls_exchange(unsigned short port, const std::string& cert, const std::string& host,
                        const std::string& request,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
@@ -48,7 +56,7 @@ TlsResult tls_exchange(unsigned short port, const std::string& cert, const std::
   // has already pulled into its own buffer.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
-  for (int i = 0; i < 100000 && out.raw.find("0\r\n\r\n") == std::string::npos; ++i) {
+  for (int i = 0; i < 100000 && !chunked_response_complete(out.raw); ++i) {
     bool done = false;
     std::size_t got = 0;
     s.async_read_some(asio::buffer(buf), [&](boost::system::error_code e, std::size_t n) {
