@@ -1,5 +1,7 @@
 #include "util/utf8.hpp"
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -43,39 +45,80 @@ std::size_t sequence_length(std::string_view s, std::size_t pos, std::size_t& ba
   return len;
 }
 
+// A shift-based DFA for validation: each state is a bit offset into a 64-bit row, the row of
+// a byte holds the next state for every state, so a byte costs a load, a shift and a mask.
+// kError is 0, so every transition not listed leads to it and it never leaves.
+constexpr std::uint64_t kError = 0;
+constexpr std::uint64_t kAccept = 6;
+constexpr std::uint64_t kTail1 = 12;    // one continuation byte left
+constexpr std::uint64_t kTail2 = 18;    // two left
+constexpr std::uint64_t kTail3 = 24;    // three left
+constexpr std::uint64_t kAfterE0 = 30;  // A0..BF, then one (no overlong three-byte form)
+constexpr std::uint64_t kAfterED = 36;  // 80..9F, then one (no surrogates)
+constexpr std::uint64_t kAfterF0 = 42;  // 90..BF, then two (no overlong four-byte form)
+constexpr std::uint64_t kAfterF4 = 48;  // 80..8F, then two (nothing above U+10FFFF)
+constexpr std::uint64_t kStateMask = 63;
+
+constexpr std::array<std::uint64_t, 256> make_transitions() {
+  std::array<std::uint64_t, 256> rows{};
+  const auto on = [&rows](unsigned lo, unsigned hi, std::uint64_t from, std::uint64_t to) {
+    for (unsigned b = lo; b <= hi; ++b) rows[b] |= to << from;
+  };
+  on(0x00, 0x7F, kAccept, kAccept);
+  on(0xC2, 0xDF, kAccept, kTail1);
+  on(0xE0, 0xE0, kAccept, kAfterE0);
+  on(0xE1, 0xEC, kAccept, kTail2);
+  on(0xED, 0xED, kAccept, kAfterED);
+  on(0xEE, 0xEF, kAccept, kTail2);
+  on(0xF0, 0xF0, kAccept, kAfterF0);
+  on(0xF1, 0xF3, kAccept, kTail3);
+  on(0xF4, 0xF4, kAccept, kAfterF4);
+  on(0x80, 0xBF, kTail1, kAccept);
+  on(0x80, 0xBF, kTail2, kTail1);
+  on(0x80, 0xBF, kTail3, kTail2);
+  on(0xA0, 0xBF, kAfterE0, kTail1);
+  on(0x80, 0x9F, kAfterED, kTail1);
+  on(0x90, 0xBF, kAfterF0, kTail2);
+  on(0x80, 0x8F, kAfterF4, kTail2);
+  return rows;
+}
+
+constexpr std::array<std::uint64_t, 256> kTransitions = make_transitions();
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) noexcept {
+  std::uint64_t state = kAccept;
   std::size_t pos = 0;
-  while (pos < text.size()) {
-    // ASCII eight bytes at a time (a streamed answer is validated whole at each save), up to
-    // the first byte with its high bit set: text mixing scripts does not fall back to one byte
-    // per round.
-    while (text.size() - pos >= 8) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, text.data() + pos, sizeof word);
-      const std::uint64_t high = word & 0x8080808080808080ULL;
-      if (high != 0) {
-        if constexpr (std::endian::native == std::endian::little) {
-          pos += static_cast<std::size_t>(std::countr_zero(high)) / 8;
-        } else if constexpr (std::endian::native == std::endian::big) {
-          pos += static_cast<std::size_t>(std::countl_zero(high)) / 8;
+  const std::size_t size = text.size();
+  while (pos < size) {
+    if (state == kAccept) {
+      // Between sequences: ASCII eight bytes at a time, up to the first byte with its high bit
+      // set (a streamed answer is validated whole at each save).
+      while (size - pos >= 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, text.data() + pos, sizeof word);
+        const std::uint64_t high = word & 0x8080808080808080ULL;
+        if (high != 0) {
+          if constexpr (std::endian::native == std::endian::little) {
+            pos += static_cast<std::size_t>(std::countr_zero(high)) / 8;
+          } else if constexpr (std::endian::native == std::endian::big) {
+            pos += static_cast<std::size_t>(std::countl_zero(high)) / 8;
+          }
+          break;
         }
-        break;
+        pos += 8;
       }
-      pos += 8;
+      if (pos == size) break;
     }
-    if (pos == text.size()) break;
-    if (static_cast<unsigned char>(text[pos]) < 0x80) {
-      ++pos;
-      continue;
-    }
-    std::size_t bad = 0;
-    const std::size_t len = sequence_length(text, pos, bad);
-    if (len == 0) return false;
-    pos += len;
+    // Then the DFA a stretch at a time: text mixing scripts goes back to the word loop often.
+    const std::size_t stop = std::min(size, pos + 16);
+    do {
+      state = (kTransitions[static_cast<unsigned char>(text[pos])] >> state) & kStateMask;
+    } while (++pos < stop);
+    if (state == kError) return false;
   }
-  return true;
+  return state == kAccept;
 }
 
 std::string sanitize_utf8(std::string_view text, bool replace_nul) {
