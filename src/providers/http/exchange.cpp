@@ -1,8 +1,13 @@
 // One request/response exchange on an open connection: write the request, then parse the
 // response incrementally (Beast's sans-I/O parser) and hand the body to the caller as it
 // arrives.
+#include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -10,6 +15,8 @@
 #include <boost/beast/http/error.hpp>
 #include <string>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "providers/http/detail.hpp"
@@ -141,6 +148,100 @@ ExchangeResult at_error(ExchangeResult r, StreamingParser& parser, error_code ec
 constexpr std::size_t kReadBuffer = 64 * 1024;
 constexpr std::size_t kTlsReadBuffer = 4096;
 
+// What the read loop of one exchange works on (it lives in exchange()'s frame).
+struct ReadState {
+  Connection* conn;
+  Guard* guard;
+  const HttpClientConfig* config;
+  std::string* wire;
+  StreamingParser* parser;
+  std::string* pending;  // bytes the parser has not consumed yet (partial header/chunk line)
+  ExchangeResult* r;
+  asio::cancellation_state cancel;  // of the awaiting coroutine
+};
+
+// Takes the outcome of one read (`data`, or the error) into the parser and the result. Returns
+// false when the exchange is over (`*s.r` says how).
+bool absorb(ReadState& s, error_code ec, std::string_view data) {
+  ExchangeResult& r = *s.r;
+  r.bytes_received += data.size();
+  if (ec) {
+    r = at_error(std::move(r), *s.parser, ec);
+    return false;
+  }
+  if (!s.parser->head_done())
+    s.guard->arm(HttpFailure::timeout_first_byte, s.config->first_byte_timeout);
+  const bool ok = feed(*s.parser, *s.pending, data, s.guard, s.config, r);
+  if (s.parser->head_done() && !s.wire->empty()) std::string().swap(*s.wire);
+  if (!ok) return false;
+  if (s.parser->is_done()) {
+    r.head_received = true;
+    r.complete = true;
+    r.keep_alive = s.parser->keep_alive() && s.pending->empty();
+    return false;
+  }
+  return true;
+}
+
+// The plain-TCP read loop as a completion handler that moves itself from one readiness wait to
+// the next: a chunk costs the wait and a read, not a coroutine resumption. It owns the awaiting
+// coroutine's handler while a wait is pending (so an io_context torn down mid-stream frees
+// both), and completes it once, when the exchange is over. The caller's cancellation aborts
+// the pending wait (the handler's slot); one that came while no wait was pending is seen in the
+// cancellation state.
+template <typename Handler>
+class PlainReadLoop {
+ public:
+  PlainReadLoop(ReadState* state, Handler handler) : s_(state), handler_(std::move(handler)) {}
+
+  using executor_type = asio::associated_executor_t<Handler>;
+  executor_type get_executor() const noexcept { return asio::get_associated_executor(handler_); }
+  using cancellation_slot_type = asio::associated_cancellation_slot_t<Handler>;
+  cancellation_slot_type get_cancellation_slot() const noexcept {
+    return asio::get_associated_cancellation_slot(handler_);
+  }
+
+  void wait() {
+    if (s_->cancel.cancelled() != asio::cancellation_type::none) {
+      // Cancelled while no wait was pending (so nothing was aborted): finish from the queue.
+      asio::post(asio::append(std::move(*this), error_code(asio::error::operation_aborted)));
+      return;
+    }
+    s_->conn->socket().async_wait(tcp::socket::wait_read, std::move(*this));
+  }
+
+  void operator()(error_code ec) {
+    for (;;) {
+      if (s_->cancel.cancelled() != asio::cancellation_type::none) {
+        ec = asio::error::operation_aborted;
+      }
+      std::size_t n = 0;
+      thread_local std::vector<char> shared(kReadBuffer);
+      if (!ec) {
+        n = s_->conn->read_now(asio::buffer(shared), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) return wait();
+      }
+      if (!absorb(*s_, ec, std::string_view(shared.data(), n))) return std::move(handler_)();
+      // A full buffer may have left bytes behind: read again before waiting for readiness.
+      if (n < shared.size()) return wait();
+    }
+  }
+
+ private:
+  ReadState* s_;
+  Handler handler_;
+};
+
+template <typename CompletionToken>
+auto async_read_plain(ReadState* state, CompletionToken&& token) {
+  return asio::async_initiate<CompletionToken, void()>(
+      [state](auto&& handler) {
+        using Handler = std::decay_t<decltype(handler)>;
+        PlainReadLoop<Handler>(state, std::forward<decltype(handler)>(handler)).wait();
+      },
+      token);
+}
+
 }  // namespace
 
 asio::awaitable<void> exchange(Connection* conn, Guard* guard, const HttpClientConfig* config,
@@ -158,45 +259,24 @@ asio::awaitable<void> exchange(Connection* conn, Guard* guard, const HttpClientC
   parser.eager(true);
   parser.body_limit(boost::none);
   parser.header_limit(64 * 1024);
-  std::string pending;  // bytes the parser has not consumed yet (partial header/chunk line)
-  std::vector<char> tls_buf(conn->tls_active() ? kTlsReadBuffer : 0);
-  bool maybe_more = false;
-  while (!parser.is_done()) {
+  std::string pending;
+  ReadState state{conn,    guard,    config, wire,
+                  &parser, &pending, &r,     co_await asio::this_coro::cancellation_state};
+  if (!conn->tls_active()) {
+    co_await async_read_plain(&state, asio::use_awaitable);
+    co_return;
+  }
+  std::vector<char> tls_buf(kTlsReadBuffer);
+  for (;;) {
     error_code ec;
     std::size_t n = 0;
-    // The caller's cancellation aborts the pending wait; one that came while a completion was
-    // already queued is seen here.
-    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-        asio::cancellation_type::none) {
+    if (state.cancel.cancelled() != asio::cancellation_type::none) {
       ec = asio::error::operation_aborted;
-    } else if (conn->tls_active()) {
+    } else {
       std::tie(ec, n) = co_await conn->tls_stream().async_read_some(asio::buffer(tls_buf), kAwait);
-    } else if (!maybe_more) {
-      // A full buffer may have left bytes behind: read again before waiting for readiness.
-      std::tie(ec) = co_await conn->socket().async_wait(tcp::socket::wait_read, kAwait);
     }
-    std::string_view data(tls_buf.data(), n);
-    if (!ec && !conn->tls_active()) {
-      thread_local std::vector<char> shared(kReadBuffer);
-      n = conn->read_now(asio::buffer(shared), ec);
-      maybe_more = !ec && n == shared.size();
-      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      data = std::string_view(shared.data(), n);
-    }
-    r.bytes_received += n;
-    if (ec) {
-      r = at_error(std::move(r), parser, ec);
-      co_return;
-    }
-    if (!parser.head_done())
-      guard->arm(HttpFailure::timeout_first_byte, config->first_byte_timeout);
-    const bool ok = feed(parser, pending, data, guard, config, r);
-    if (parser.head_done() && !wire->empty()) std::string().swap(*wire);
-    if (!ok) co_return;
+    if (!absorb(state, ec, std::string_view(tls_buf.data(), n))) co_return;
   }
-  r.head_received = true;
-  r.complete = true;
-  r.keep_alive = parser.keep_alive() && pending.empty();
 }
 
 }  // namespace chatstream::providers::http_detail
