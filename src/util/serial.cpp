@@ -38,6 +38,17 @@ bool is_serial(const asio::any_io_executor& ex) {
          ex.target<asio::strand<asio::any_io_executor>>() != nullptr;
 }
 
+bool on_single_thread(const asio::any_io_executor& ex) {
+  if (const auto* io = ex.target<IoExecutor>()) return is_single_threaded(io->context());
+  if (const auto* s = ex.target<asio::strand<IoExecutor>>()) {
+    return is_single_threaded(s->get_inner_executor().context());
+  }
+  if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
+    return on_single_thread(s->get_inner_executor());
+  }
+  return false;
+}
+
 asio::any_io_executor make_serial(const asio::any_io_executor& ex) {
   if (const auto* io = ex.target<IoExecutor>()) {
     if (is_single_threaded(io->context())) return *io;

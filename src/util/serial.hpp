@@ -6,6 +6,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <mutex>
 
 namespace chatstream::util {
 
@@ -24,6 +25,28 @@ bool is_serial(const boost::asio::any_io_executor& ex);
 // context is single-threaded, else a new strand (with the io_context's concrete executor inside
 // when there is one, so that no type-erased executor is copied per dispatch).
 boost::asio::any_io_executor make_serial(const boost::asio::any_io_executor& ex);
+
+// Whether every handler on `ex` runs on one thread: its context is an io_context declared
+// single-threaded (whatever strand it is wrapped in).
+bool on_single_thread(const boost::asio::any_io_executor& ex);
+
+// A mutex for state that handlers share with callers on other threads, which locks only when
+// there can be other threads: built with `needed` false (on_single_thread), lock and unlock do
+// nothing, as every party runs on the one thread of the io_context.
+class SharedStateMutex {
+ public:
+  explicit SharedStateMutex(bool needed) noexcept : needed_(needed) {}
+  void lock() {
+    if (needed_) mutex_.lock();
+  }
+  void unlock() {
+    if (needed_) mutex_.unlock();
+  }
+
+ private:
+  std::mutex mutex_;
+  const bool needed_;
+};
 
 // Whether the calling thread runs `ex`'s handlers at this moment (inside the strand, for a
 // strand). False for executor types it does not know.

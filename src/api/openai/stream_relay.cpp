@@ -30,7 +30,10 @@ bool is_output(const Event& e) noexcept {
 }  // namespace
 
 StreamRelay::StreamRelay(asio::any_io_executor strand, ChunkEncoder encoder, Observer observer)
-    : strand_(std::move(strand)), encoder_(std::move(encoder)), observer_(std::move(observer)) {}
+    : strand_(std::move(strand)),
+      encoder_(std::move(encoder)),
+      observer_(std::move(observer)),
+      mutex_(!util::on_single_thread(strand_)) {}
 
 StreamRelay::~StreamRelay() = default;
 

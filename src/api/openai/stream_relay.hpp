@@ -11,7 +11,8 @@
 // cancellation on the provider's strand, which closes the upstream socket at once.
 //
 // Thread-safety: set_waker/pull/on_close may be called from any thread; provider events arrive
-// on the relay's strand; the pending buffer is guarded by a mutex never held across co_await.
+// on the relay's strand; the pending buffer is guarded by a mutex never held across co_await
+// (which locks only when the io_context has several threads).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -29,6 +30,7 @@
 #include "api/openai/chunk_encoder.hpp"
 #include "http/message.hpp"
 #include "providers/provider.hpp"
+#include "util/serial.hpp"
 
 namespace chatstream::api::openai {
 
@@ -86,8 +88,8 @@ class StreamRelay final : public http::SseSource, public std::enable_shared_from
   std::unique_ptr<providers::StreamError> early_error_;  // a failure before any token (rare)
   providers::Usage usage_;
 
-  // Shared with the session thread.
-  mutable std::mutex mutex_;
+  // Shared with the session thread (no lock when one thread runs everything).
+  mutable util::SharedStateMutex mutex_;
   std::string pending_;         // guarded by mutex_
   bool done_ = false;           // guarded by mutex_: the last bytes are in pending_
   bool has_waker_ = false;      // guarded by mutex_; waker_ is immutable once this is true
