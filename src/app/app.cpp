@@ -160,9 +160,12 @@ int run(Config config) {
   auto logger = make_logger(config.log_format, config.log_level);
   const unsigned threads =
       config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context ioc(static_cast<int>(threads));
   // One thread: connections, relays and generations run on the io_context's executor itself,
-  // without a strand each (util/serial.hpp).
+  // without a strand each (util/serial.hpp), and the reactor takes no lock per socket operation
+  // (every socket is used by that thread only; other threads, such as the store's, hand their
+  // results back through the scheduler, which keeps its lock).
+  asio::io_context ioc(threads == 1 ? BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO
+                                    : static_cast<int>(threads));
   if (threads == 1) util::mark_single_threaded(ioc);
 
   // History store (its own threads), recovering from a previous crash first.
