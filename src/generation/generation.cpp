@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <charconv>
 
 #include "sse/encoder.hpp"
 
@@ -26,11 +27,17 @@ void append_field(std::string& out, std::string_view name, const std::optional<s
 }  // namespace
 
 void append_delta_frame(std::string& out, std::uint64_t seq, std::string_view text) {
-  out += "event: delta\nid: ";
-  out += std::to_string(seq);
-  out += "\ndata: {\"text\":";
-  sse::append_json_string(out, text);
-  out += "}\n\n";
+  static constexpr std::string_view kHead = "event: delta\nid: ";
+  static constexpr std::string_view kData = "\ndata: {\"text\":\"";
+  static constexpr std::string_view kEnd = "\"}\n\n";
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, seq);
+  (void)ec;  // 24 characters hold any 64-bit number
+  out.append(kHead);
+  out.append(digits, end);
+  out.append(kData);
+  sse::append_json_escaped(out, text);
+  out.append(kEnd);
 }
 
 Outcome outcome_of(const store::Message& m) {

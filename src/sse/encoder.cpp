@@ -1,5 +1,8 @@
 #include "sse/encoder.hpp"
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace chatstream::sse {
@@ -9,6 +12,32 @@ void append_single_line(std::string& out, std::string_view text) {
   for (char c : text) {
     if (c != '\n' && c != '\r') out.push_back(c);
   }
+}
+
+// The index of the first byte at or after `from` that a JSON string must escape (a control
+// character, '"' or '\\'), or text.size(). Eight bytes at a time (SWAR): in each test the
+// lowest flagged byte is exact (a borrow only carries upward from a real match), so the
+// lowest flag of their union is too. Bytes with the high bit set (UTF-8) are never flagged.
+std::size_t next_to_escape(std::string_view text, std::size_t from) noexcept {
+  std::size_t i = from;
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    const auto zero = [](std::uint64_t v) { return (v - kOnes) & ~v; };
+    while (text.size() - i >= 8) {
+      std::uint64_t x = 0;
+      std::memcpy(&x, text.data() + i, sizeof x);
+      const std::uint64_t flags =
+          (zero(x ^ (kOnes * '"')) | zero(x ^ (kOnes * '\\')) | ((x - kOnes * 0x20) & ~x)) & kHigh;
+      if (flags != 0) return i + static_cast<std::size_t>(std::countr_zero(flags)) / 8;
+      i += 8;
+    }
+  }
+  for (; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return i;
+  }
+  return i;
 }
 
 }  // namespace
@@ -54,30 +83,36 @@ void append_retry(std::string& out, std::chrono::milliseconds delay) {
 }
 
 void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
+  append_json_escaped(out, text);
+  out.push_back('"');
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+  std::size_t i = 0;
+  for (;;) {
+    i = next_to_escape(text, i);
+    if (i == text.size()) break;
     out.append(text.data() + run, i - run);
-    run = i + 1;
+    const auto c = static_cast<unsigned char>(text[i]);
+    run = ++i;
     switch (c) {
       case '"':
-        out.append("\\\"");
+        out.append("\\\"", 2);
         break;
       case '\\':
-        out.append("\\\\");
+        out.append("\\\\", 2);
         break;
       case '\n':
-        out.append("\\n");
+        out.append("\\n", 2);
         break;
       case '\r':
-        out.append("\\r");
+        out.append("\\r", 2);
         break;
       case '\t':
-        out.append("\\t");
+        out.append("\\t", 2);
         break;
       default: {
         const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
@@ -86,7 +121,6 @@ void append_json_string(std::string& out, std::string_view text) {
     }
   }
   out.append(text.data() + run, text.size() - run);
-  out.push_back('"');
 }
 
 }  // namespace chatstream::sse

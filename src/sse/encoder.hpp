@@ -25,4 +25,8 @@ void append_retry(std::string& out, std::chrono::milliseconds delay);
 // UTF-8). Fast path for runs of plain bytes: this sits on the per-token hot path.
 void append_json_string(std::string& out, std::string_view text);
 
+// Appends the inside of that literal (no quotes): for frames whose fixed parts, quotes
+// included, are prepared once.
+void append_json_escaped(std::string& out, std::string_view text);
+
 }  // namespace chatstream::sse

@@ -42,6 +42,10 @@ ChunkEncoder::ChunkEncoder(ChunkIdentity identity, bool include_usage, bool reas
   sse::append_json_string(prefix_, identity_.model);
   prefix_ += ",\"choices\":[";
   suffix_ = include_usage_ ? "],\"usage\":null}\n\n" : "]}\n\n";
+  open_choice(content_open_);
+  content_open_ += "\"content\":\"";
+  content_close_ = "\"";
+  close_choice(content_close_, {});
 }
 
 void ChunkEncoder::open_choice(std::string& out) const {
@@ -68,10 +72,9 @@ void ChunkEncoder::append_role(std::string& out) const {
 }
 
 void ChunkEncoder::append_content(std::string& out, std::string_view text) const {
-  open_choice(out);
-  out += "\"content\":";
-  sse::append_json_string(out, text);
-  close_choice(out, {});
+  out += content_open_;
+  sse::append_json_escaped(out, text);
+  out += content_close_;
 }
 
 void ChunkEncoder::append_reasoning(std::string& out, std::string_view text) const {

@@ -58,6 +58,9 @@ class ChunkEncoder {
   bool reasoning_;
   std::string prefix_;  // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[`
   std::string suffix_;  // `]` [+ `,"usage":null`] + `}\n\n`
+  // A content chunk is content_open_ + the escaped text + content_close_ (three appends).
+  std::string content_open_;   // prefix_ + `{"index":0,"delta":{"content":"`
+  std::string content_close_;  // `"},"logprobs":null,"finish_reason":null}` + suffix_
 };
 
 // Usage as OpenAI's JSON object (with total_tokens and the detail objects when known).
