@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 namespace chatstream::http {
@@ -42,14 +43,15 @@ class SseFrame {
       for (std::size_t v = size; v != 0; v >>= 4) line[--at] = "0123456789abcdef"[v & 15];
       const std::size_t len = kRoom - at;
       if (prefix_ == 0) {
+        // The line goes at the end of the reserved room: the bytes before it are not sent.
         from = data_at_ - len;
-        out_.replace(from, len, line.data() + at, len);
+        std::memcpy(out_.data() + from, line.data() + at, len);
       } else {
         out_.replace(prefix_, kRoom, line.data() + at, len);
       }
-      out_.append("\r\n");
+      out_.append("\r\n", 2);
     }
-    if (last) out_.append("0\r\n\r\n");
+    if (last) out_.append("0\r\n\r\n", 5);
     return from;
   }
 
