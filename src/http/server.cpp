@@ -27,11 +27,13 @@ namespace {
 // would serialize every connection through it and dispatch each completion twice). A strand
 // there has the concrete io_context executor inside, not a type-erased one.
 asio::io_context::executor_type io_executor_of(const asio::any_io_executor& ex) {
+  using IoExecutor = asio::io_context::executor_type;
+  if (const auto* s = ex.target<asio::strand<IoExecutor>>()) return s->get_inner_executor();
   asio::any_io_executor base = ex;
   if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
     base = s->get_inner_executor();
   }
-  if (const auto* io = base.target<asio::io_context::executor_type>()) return *io;
+  if (const auto* io = base.target<IoExecutor>()) return *io;
   throw std::invalid_argument("http::Server needs an io_context executor");
 }
 
@@ -88,7 +90,9 @@ unsigned short Server::start(asio::any_io_executor executor) {
   io_executor_of(executor);  // refuses other executors before anything is bound
   auto address = asio::ip::make_address(impl_->config.bind_address);
   tcp::endpoint endpoint(address, impl_->config.port);
-  auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(executor));
+  // The accept loop is serial: a strand over several threads, the io_context's own executor on
+  // one (util/serial.hpp), so an accepted connection costs no hop through a strand.
+  auto acceptor = std::make_unique<tcp::acceptor>(util::make_serial(executor));
   acceptor->open(endpoint.protocol());
   acceptor->set_option(asio::socket_base::reuse_address(true));
   acceptor->bind(endpoint);
