@@ -54,6 +54,9 @@ std::optional<Event> EventStreamParser::next(std::string_view& input) {
         continue;
       }
     }
+    if (line_.empty() && !data_in_view_ && data_.empty()) {
+      if (auto event = whole_data_event(input)) return event;
+    }
     const std::size_t len = find_line_end(input);
     if (len == std::string_view::npos) {
       if (over_limit(line_.size() + input.size())) {
@@ -99,6 +102,32 @@ std::optional<Event> EventStreamParser::next(std::string_view& input) {
   own_data();  // the slice is used up: the caller may reuse its bytes
   clear_hint();
   return std::nullopt;
+}
+
+// `data:<value>` LF LF at the front of `input` (no CR in the line, within the limits) when no
+// line or data is pending: the shape of nearly every event of a model stream, dispatched
+// without going through the line and field steps. Whatever else (a CR, another field, a line
+// cut by the slice, a limit) takes the general path, which gives the same result.
+std::optional<Event> EventStreamParser::whole_data_event(std::string_view& input) {
+  constexpr std::string_view kData = "data:";
+  if (input.size() < kData.size() + 2 || input.substr(0, kData.size()) != kData) {
+    return std::nullopt;
+  }
+  const void* lf = std::memchr(input.data(), '\n', input.size());
+  if (lf == nullptr) return std::nullopt;
+  const auto len = static_cast<std::size_t>(static_cast<const char*>(lf) - input.data());
+  if (len + 1 >= input.size() || input[len + 1] != '\n') return std::nullopt;
+  if (std::memchr(input.data(), '\r', len) != nullptr) return std::nullopt;
+  std::string_view value = input.substr(kData.size(), len - kData.size());
+  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (len > max_event_bytes_ || value.size() + 1 > max_event_bytes_) return std::nullopt;
+  input.remove_prefix(len + 2);
+  data_view_ = value;
+  data_in_view_ = true;
+  last_event_id_.assign(id_buffer_);  // as dispatch() does
+  reset_pending_ = true;
+  if (input.empty()) clear_hint();
+  return current_event();
 }
 
 void EventStreamParser::own_data() {

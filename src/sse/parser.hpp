@@ -85,6 +85,7 @@ class EventStreamParser {
   bool dispatch();
   // Copies a data line held in place into the buffer (before the slice goes away).
   void own_data();
+  std::optional<Event> whole_data_event(std::string_view& input);
   // Sets the too_large status when `size` exceeds the limit.
   bool over_limit(std::size_t size) noexcept;
 

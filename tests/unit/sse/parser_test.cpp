@@ -291,5 +291,55 @@ TEST(SseParser, ManyLoneCrLinesInOneSlice) {
   EXPECT_EQ(count, 20001u);
 }
 
+// Model streams are mostly `data: ...` LF LF events, read whole at the front of a slice; any
+// other shape nearby (fields, comments, CR, CRLF, a blank line, a field named like data) must
+// give what the line-by-line reading gives. Random streams, whole against every slicing.
+TEST(SseParser, RandomStreamsAgreeWholeAndSliced) {
+  const std::vector<std::string> pieces = {"data: abc\n\n",
+                                           "data:x\n\n",
+                                           "data: a\r\n\r\n",
+                                           "event: e\n",
+                                           "id: 5\n",
+                                           ": note\n",
+                                           "data: q\n",
+                                           "\n",
+                                           "\r",
+                                           "data: \n\n",
+                                           "retry: 10\n",
+                                           "data\n\n",
+                                           "datax: y\n\n",
+                                           "data: x\n\r\n",
+                                           "data:  two\n\n",
+                                           "data: {\"k\":1}\n\n",
+                                           "data: a\rdata: b\n\n"};
+  std::mt19937 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    std::string input;
+    const int count = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < count; ++i) input += pieces[rng() % pieces.size()];
+    SCOPED_TRACE(testing::PrintToString(input));
+    parse_all_ways(input);
+  }
+}
+
+// Limits apply the same way to an event read whole: a data line over the limit stops the
+// parser whether it came in one slice or byte by byte.
+TEST(SseParser, WholeDataEventsRespectTheLimit) {
+  for (const std::string input : {"data: 0123456789abcdef\n\n", "data: 0123456789a\n\n",
+                                  "data: 012345678\n\n", "data:0123456789\n\ndata: x\n\n"}) {
+    SCOPED_TRACE(input);
+    std::vector<std::string> whole_got;
+    std::vector<std::string> bytes_got;
+    EventStreamParser whole(16);
+    EventStreamParser bytes(16);
+    whole.feed(input, [&](const Event& e) { whole_got.emplace_back(e.data); });
+    for (char c : input) {
+      bytes.feed(std::string(1, c), [&](const Event& e) { bytes_got.emplace_back(e.data); });
+    }
+    EXPECT_EQ(whole_got, bytes_got);
+    EXPECT_EQ(whole.status(), bytes.status());
+  }
+}
+
 }  // namespace
 }  // namespace chatstream::sse
