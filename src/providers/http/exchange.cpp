@@ -219,7 +219,7 @@ class PlainReadLoop {
       thread_local std::vector<char> shared(kReadBuffer);
       if (!ec) {
         n = s_->conn->read_now(asio::buffer(shared), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) return wait();
+        if (ec && (ec == asio::error::would_block || ec == asio::error::try_again)) return wait();
       }
       if (!absorb(*s_, ec, std::string_view(shared.data(), n))) return std::move(handler_)();
       // A full buffer may have left bytes behind: read again before waiting for readiness.
