@@ -2,8 +2,9 @@
 
 #include <bit>
 #include <cstdint>
-#include <cstring>
 #include <string>
+
+#include "util/swar.hpp"
 
 namespace chatstream::sse {
 namespace {
@@ -15,22 +16,14 @@ void append_single_line(std::string& out, std::string_view text) {
 }
 
 // The index of the first byte at or after `from` that a JSON string must escape (a control
-// character, '"' or '\\'), or text.size(). Eight bytes at a time (SWAR): in each test the
-// lowest flagged byte is exact (a borrow only carries upward from a real match), so the
-// lowest flag of their union is too. Bytes with the high bit set (UTF-8) are never flagged.
+// character, '"' or '\\'), or text.size(); eight bytes at a time (util/swar.hpp). Bytes with
+// the high bit set (UTF-8) are copied as they are.
 std::size_t next_to_escape(std::string_view text, std::size_t from) noexcept {
   std::size_t i = from;
   if constexpr (std::endian::native == std::endian::little) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-    const auto zero = [](std::uint64_t v) { return (v - kOnes) & ~v; };
-    while (text.size() - i >= 8) {
-      std::uint64_t x = 0;
-      std::memcpy(&x, text.data() + i, sizeof x);
-      const std::uint64_t flags =
-          (zero(x ^ (kOnes * '"')) | zero(x ^ (kOnes * '\\')) | ((x - kOnes * 0x20) & ~x)) & kHigh;
-      if (flags != 0) return i + static_cast<std::size_t>(std::countr_zero(flags)) / 8;
-      i += 8;
+    for (; text.size() - i >= 8; i += 8) {
+      const std::uint64_t flags = util::swar::json_special(util::swar::load(text.data() + i));
+      if (flags != 0) return i + util::swar::first(flags);
     }
   }
   for (; i < text.size(); ++i) {

@@ -4,7 +4,8 @@
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <cstring>
+
+#include "util/swar.hpp"
 
 namespace chatstream::util {
 namespace {
@@ -103,9 +104,7 @@ bool is_valid_utf8(std::string_view text) noexcept {
       // Between sequences: ASCII eight bytes at a time, up to the first byte with its high bit
       // set (a streamed answer is validated whole at each save).
       while (size - pos >= 8) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, bytes + pos, sizeof word);
-        const std::uint64_t high = word & 0x8080808080808080ULL;
+        const std::uint64_t high = swar::non_ascii(swar::load(text.data() + pos));
         if (high != 0) {
           if constexpr (std::endian::native == std::endian::little) {
             pos += static_cast<std::size_t>(std::countr_zero(high)) / 8;

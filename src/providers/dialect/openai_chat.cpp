@@ -2,13 +2,13 @@
 // compatible servers (vLLM, llama-server, OpenRouter, ...).
 #include <bit>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "providers/dialect/decoders.hpp"
 #include "providers/dialect/json_util.hpp"
+#include "util/swar.hpp"
 
 namespace chatstream::providers::dialect::detail {
 
@@ -277,22 +277,14 @@ class ChunkScan {
   // the first byte that needs a look, or where fewer than eight bytes are left.
   void skip_plain() {
     if constexpr (std::endian::native == std::endian::little) {
-      constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-      constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-      // High bit of each byte that is zero; exact for the lowest such byte (a borrow only
-      // carries upward from a byte that is a match).
-      const auto zero = [](std::uint64_t v) { return (v - kOnes) & ~v; };
-      while (end_ - p_ >= 8) {
-        std::uint64_t x = 0;
-        std::memcpy(&x, p_, sizeof x);
-        const std::uint64_t special =
-            (zero(x ^ (kOnes * '"')) | zero(x ^ (kOnes * '\\')) | ((x - kOnes * 0x20) & ~x) | x) &
-            kHigh;  // '"', '\\', a control character (< 0x20), a byte >= 0x80
+      for (; end_ - p_ >= 8; p_ += 8) {
+        const std::uint64_t x = util::swar::load(p_);
+        // '"', '\\', a control character (< 0x20), a byte >= 0x80
+        const std::uint64_t special = util::swar::json_special(x) | util::swar::non_ascii(x);
         if (special != 0) {
-          p_ += std::countr_zero(special) / 8;
+          p_ += util::swar::first(special);
           return;
         }
-        p_ += 8;
       }
     }
   }
