@@ -113,9 +113,11 @@ std::optional<Event> EventStreamParser::whole_data_event(std::string_view& input
   if (input.size() < kData.size() + 2 || input.substr(0, kData.size()) != kData) {
     return std::nullopt;
   }
-  const void* lf = std::memchr(input.data(), '\n', input.size());
-  if (lf == nullptr) return std::nullopt;
-  const auto len = static_cast<std::size_t>(static_cast<const char*>(lf) - input.data());
+  // The LF search shares find_line_end's hint: lines that do not qualify (lone CRs, say) do not
+  // search the rest of the slice again each.
+  const char* lf = next_lf(input);
+  if (lf == input.data() + input.size()) return std::nullopt;
+  const auto len = static_cast<std::size_t>(lf - input.data());
   if (len + 1 >= input.size() || input[len + 1] != '\n') return std::nullopt;
   if (std::memchr(input.data(), '\r', len) != nullptr) return std::nullopt;
   std::string_view value = input.substr(kData.size(), len - kData.size());
@@ -152,7 +154,7 @@ bool EventStreamParser::skip_bom(std::string_view& input) {
   return bom_done_;
 }
 
-std::size_t EventStreamParser::find_line_end(std::string_view input) noexcept {
+const char* EventStreamParser::next_lf(std::string_view input) noexcept {
   const char* begin = input.data();
   const char* end = begin + input.size();
   if (hint_end_ != end || hint_lf_ < begin) {
@@ -160,9 +162,16 @@ std::size_t EventStreamParser::find_line_end(std::string_view input) noexcept {
     hint_lf_ = lf != nullptr ? static_cast<const char*>(lf) : end;
     hint_end_ = end;
   }
+  return hint_lf_;
+}
+
+std::size_t EventStreamParser::find_line_end(std::string_view input) noexcept {
+  const char* begin = input.data();
+  const char* end = begin + input.size();
+  const char* lf = next_lf(input);
   // A CR before the next LF ends the line first (lone CR or CRLF).
-  const void* cr = std::memchr(begin, '\r', static_cast<std::size_t>(hint_lf_ - begin));
-  const char* line_end = cr != nullptr ? static_cast<const char*>(cr) : hint_lf_;
+  const void* cr = std::memchr(begin, '\r', static_cast<std::size_t>(lf - begin));
+  const char* line_end = cr != nullptr ? static_cast<const char*>(cr) : lf;
   return line_end == end ? std::string_view::npos : static_cast<std::size_t>(line_end - begin);
 }
 

@@ -77,6 +77,8 @@ class EventStreamParser {
   bool skip_bom(std::string_view& input);
   void clear_hint() noexcept { hint_lf_ = hint_end_ = nullptr; }
   Event current_event() const noexcept;
+  // The first LF in `input`, or its end; remembered across calls on the same slice.
+  const char* next_lf(std::string_view input) noexcept;
   // Finds the end of the line starting at input[0]; returns its length or npos.
   std::size_t find_line_end(std::string_view input) noexcept;
   // Handles one complete line; returns true if it dispatched an event.
