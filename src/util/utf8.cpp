@@ -107,7 +107,7 @@ bool is_valid_utf8(std::string_view text) noexcept {
         const std::uint64_t high = swar::non_ascii(swar::load(text.data() + pos));
         if (high != 0) {
           if constexpr (std::endian::native == std::endian::little) {
-            pos += static_cast<std::size_t>(std::countr_zero(high)) / 8;
+            pos += swar::first(high);
           } else if constexpr (std::endian::native == std::endian::big) {
             pos += static_cast<std::size_t>(std::countl_zero(high)) / 8;
           }
