@@ -19,6 +19,9 @@ class LiveEventSource final : public http::SseSource {
   void set_waker(Waker waker) override;
   bool pull(std::string& out) override;
   void on_close() override;
+  // The generation calls its wakers outside its lock (from append and finish), and the
+  // session keeps this source alive through a wake it handles inline.
+  bool wakes_inline() const override { return true; }
 
  private:
   std::shared_ptr<generation::Generation> generation_;

@@ -2,6 +2,7 @@
 // send → stream → saved, resume, multiple subscribers, grace period, cancel, validation.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <fstream>
 #include <thread>
@@ -98,6 +99,73 @@ TEST_F(ApiTest, ResumeWithLastEventIdGetsExactlyTheRest) {
   // The same with ?after=
   auto q = read_events(api_.port, mid, {}, "?after=" + std::to_string(k));
   EXPECT_EQ(q.text(), a.text());
+}
+
+// With one thread the generation writes to its subscribers from inside its append (no hop
+// through the scheduler). Subscribers that vanish mid-stream (reset, or a plain close) are
+// dropped there or by their read watch, whichever sees it first; the ones that stay get the
+// whole, identical stream, equal to what was saved.
+TEST_F(ApiTest, OneThreadSubscribersLeavingMidStreamLeaveTheOthersWhole) {
+  start({"--threads", "1"}, 1000);
+  auto cid = api_.new_conversation();
+  auto [uid, mid] = api_.send(cid, "Tell me a long story about streams");
+  const std::string request =
+      "GET /api/messages/" + mid + "/events HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> stayers, leavers;
+  for (int i = 0; i < 3; ++i) {
+    stayers.push_back(std::make_unique<RawConnection>(api_.port));
+    stayers.back()->send(request);
+  }
+  for (int i = 0; i < 6; ++i) {
+    leavers.push_back(std::make_unique<RawConnection>(api_.port));
+    leavers.back()->send(request);
+  }
+  std::vector<std::string> data(stayers.size());
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::size_t open = stayers.size();
+  int next_leaver = 0;
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (std::size_t i = 0; i < stayers.size(); ++i) {
+      if (!stayers[i]) continue;
+      auto part = stayers[i]->read_some(5ms);
+      if (!part) {
+        stayers[i].reset();
+        --open;
+      } else {
+        data[i] += *part;
+      }
+    }
+    // One leaver goes every few deltas: odd ones with a reset, even ones with a close.
+    if (next_leaver < static_cast<int>(leavers.size()) &&
+        data[0].find("id: " + std::to_string(3 + 3 * next_leaver) + "\n") != std::string::npos) {
+      auto& l = leavers[static_cast<std::size_t>(next_leaver)];
+      l->read_some(0ms);
+      if (next_leaver % 2 == 1) {
+        linger reset{1, 0};
+        ::setsockopt(l->fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      }
+      l.reset();
+      ++next_leaver;
+    }
+  }
+  ASSERT_EQ(open, 0u);
+  EXPECT_EQ(next_leaver, static_cast<int>(leavers.size()));
+  std::vector<StreamResult> streams;
+  for (const auto& d : data) {
+    auto head_end = d.find("\r\n\r\n");
+    ASSERT_NE(head_end, std::string::npos);
+    streams.push_back(parse_stream(d.substr(head_end + 4)));
+  }
+  const auto saved = api_.message(cid, mid);
+  EXPECT_EQ(saved.at("status").as_string(), "complete");
+  for (const auto& s : streams) {
+    ASSERT_EQ(s.terminal_event, "done");
+    ASSERT_FALSE(s.deltas.empty());
+    for (std::size_t i = 0; i < s.deltas.size(); ++i) EXPECT_EQ(s.deltas[i].seq, i + 1);
+    EXPECT_EQ(s.raw, streams.front().raw);
+    EXPECT_EQ(s.text(), saved.at("content").as_string());
+  }
+  EXPECT_EQ(http_request(api_.port, "GET", "/healthz").status, 200);
 }
 
 TEST_F(ApiTest, LiveStateOfAStreamingMessageResumesWithoutGapOrDuplicate) {
