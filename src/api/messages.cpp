@@ -194,6 +194,16 @@ Reply post_message(ApiContext* ctx, http::Request req) {
   }
   auto& stored = *inserted;
 
+  // A new root message is the whole branch: no read needed.
+  std::vector<store::Message> branch;
+  if (!parent) branch.push_back(stored[0]);
+  co_await start_generation(ctx, user, *conversation, stored[0].id, stored[1], *model,
+                            std::move(ticket), std::move(branch));
+
+  // The conversation's first title and a changed model are written while the provider is
+  // already asked (not before: that would put a second commit before the first token), and
+  // still before the answer, so a client that reads the conversation next sees them. The
+  // message is stored and its answer running: a failure here is logged, not answered.
   store::ConversationPatch patch;
   if (conversation->title.empty()) {
     patch.title = generation::title_from_message(stored[0].content);
@@ -201,14 +211,12 @@ Reply post_message(ApiContext* ctx, http::Request req) {
   if (model_name && *model_name != conversation->model) patch.model = model->id;
   const std::optional<std::string> patch_title = patch.title;
   if (patch.title || patch.model) {
-    co_await ctx->store.update_conversation(user, cid, std::move(patch));
+    try {
+      co_await ctx->store.update_conversation(user, cid, std::move(patch));
+    } catch (const std::exception& e) {
+      ctx->logger->warn("conversation {}: saving its title/model failed: {}", cid, e.what());
+    }
   }
-
-  // A new root message is the whole branch: no read needed.
-  std::vector<store::Message> branch;
-  if (!parent) branch.push_back(stored[0]);
-  co_await start_generation(ctx, user, *conversation, stored[0].id, stored[1], *model,
-                            std::move(ticket), std::move(branch));
 
   if (patch_title && ctx->settings.auto_titles && model->provider->kind() != "simulated") {
     if (auto g = ctx->hub.find(stored[1].id)) {
