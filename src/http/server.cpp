@@ -44,7 +44,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
   auto delay = std::chrono::milliseconds(10);
   while (!self->stopping.load()) {
     ConnectionSocket socket(util::make_serial(io_executor_of(self->acceptor->get_executor())));
-    auto [ec] = co_await self->acceptor->async_accept(socket, asio::as_tuple(asio::use_awaitable));
+    asio::ip::tcp::endpoint peer;  // filled by accept() itself: no getpeername per connection
+    auto [ec] =
+        co_await self->acceptor->async_accept(socket, peer, asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || self->stopping.load()) break;
     if (ec) {
       self->metrics.accept_error();
@@ -56,7 +58,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
     }
     delay = std::chrono::milliseconds(10);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(self, std::move(socket)), asio::detached);
+    asio::co_spawn(executor, run_session(self, std::move(socket), peer), asio::detached);
   }
 }
 

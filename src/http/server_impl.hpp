@@ -54,8 +54,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
 // Runs one connection (defined in session.cpp). Spawned on the socket's executor. A connection
 // that turns into an SSE stream is handed over to a callback-driven writer and the coroutine
-// ends; the writer ends the session when the stream ends.
+// ends; the writer ends the session when the stream ends. `peer`: the client's address, as
+// accept() returned it.
 boost::asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server,
-                                         ConnectionSocket socket);
+                                         ConnectionSocket socket,
+                                         boost::asio::ip::tcp::endpoint peer);
 
 }  // namespace chatstream::http

@@ -213,16 +213,14 @@ void end_session(Server::Impl& server, Server::Impl::Registration registration) 
   server.metrics.connection_closed();
 }
 
-asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server, ConnectionSocket socket) {
+asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> server, ConnectionSocket socket,
+                                  asio::ip::tcp::endpoint peer) {
   const auto& cfg = server->config;
   boost::system::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   auto conn = std::make_shared<Connection>(std::move(socket));
-  auto endpoint = conn->stream.socket().remote_endpoint(ec);
-  if (!ec) {
-    conn->remote_address = endpoint.address().to_string();
-    conn->remote_is_loopback = endpoint.address().is_loopback();
-  }
+  conn->remote_address = peer.address().to_string();
+  conn->remote_is_loopback = peer.address().is_loopback();
   server->metrics.connection_opened();
   const std::size_t open_now = server->open.fetch_add(1) + 1;
 
