@@ -14,7 +14,7 @@ import scenarios
 from procs import Proc, wait_file
 from subjects import ALL, LOAD_CPU, RELAY_CPU, probe
 
-ORDER = ["S1", "S2", "S3", "S4", "S5", "SCALE"]
+ORDER = ["S1", "S2", "S3", "S4", "S5", "SCALE", "SETUP"]
 TITLES = {
     "S1": "S1 latency: 100 concurrent streams, 100 tokens at 20 ms",
     "S2": "S2 throughput: 32 concurrent streams of 2,000 tokens, no upstream delay",
@@ -22,6 +22,7 @@ TITLES = {
     "S4": "S4 fan-out and resume storm: 4 subscribers per generation, then a drop/reconnect storm",
     "S5": "S5 history cost: S2 through chatstream with history (own API, SQLite) and without (/v1)",
     "SCALE": f"Scaling: CPU per token at a fixed {scenarios.RATE_SCALE:,} tokens/s offered",
+    "SETUP": "Per-stream cost: one stream at a time, one token each, no upstream delay",
 }
 
 
@@ -105,7 +106,7 @@ def run_scenario(env, name, subjects, reps, quick, results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("scenarios", nargs="*", help="S1 S2 S3 S4 S5 SCALE (default: all)")
+    ap.add_argument("scenarios", nargs="*", help="S1 S2 S3 S4 S5 SCALE SETUP (default: all)")
     ap.add_argument("--build", required=True)
     ap.add_argument("--reps", type=int, default=2, help="runs per subject (default 2)")
     ap.add_argument("--quick", action="store_true", help="short runs, fewer levels")

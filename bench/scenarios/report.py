@@ -90,8 +90,23 @@ def scaling_table(runs):
                   "steady relay CPU %", "whole-run CPU µs/token", "errors"], rows)
 
 
+def setup_table(runs):
+    rows = []
+    for r in runs:
+        base = direct_baseline(runs, r["level"])
+        add = (r["ttft_p50"] - avg(base, "ttft_p50")) if base and r["subject"] != "direct" else None
+        per_s1_token = r["us_per_stream"] / 100 if r.get("us_per_stream") is not None else None
+        rows.append([r["subject"], str(r["rep"]), f(r["ok"]), f(r["ttft_p50"], 3),
+                     f(r["ttft_p99"], 3), f(add, 3), f(r.get("us_per_stream")), f(per_s1_token, 2),
+                     f(r["errors"]), f(r["loadgen_cpu_pct"])])
+    return table(["subject", "run", "streams", "TTFT p50 ms", "TTFT p99 ms", "added TTFT p50",
+                  "relay CPU µs/stream", "the same per token of an S1 stream (100 tokens)",
+                  "errors", "loadgen CPU %"], rows)
+
+
 TABLES = {"S1": latency_table, "S2": throughput_table, "S3": concurrency_table,
-          "S4": resume_table, "S5": throughput_table, "SCALE": scaling_table}
+          "S4": resume_table, "S5": throughput_table, "SCALE": scaling_table,
+          "SETUP": setup_table}
 
 
 def of(runs, subject, level=None):
@@ -157,6 +172,13 @@ def targets(name, runs):
                          f"{res['catchup_ms']['max']:.1f} ms, gaps {integ['id_gaps']}, dups "
                          f"{integ['id_dups']}, content mismatches {integ['content_mismatch']} — "
                          f"{verdict(ok)}")
+    elif name == "SETUP":
+        ng = of(runs, "nginx")
+        for s in cs:
+            ratio = _div(avg(of(runs, s), "us_per_stream"), avg(ng, "us_per_stream")) if ng else None
+            if ratio is not None:
+                lines.append(f"- {s} CPU per stream / nginx's: {ratio:.2f} (no target: it is what "
+                             f"a stream costs besides its tokens, part of S1's CPU per token)")
     elif name == "S5":
         on, off = of(runs, "chatstream-api"), of(runs, "chatstream-v1")
         if on and off:

@@ -58,6 +58,14 @@ def scale(env, quick):
     return runs
 
 
+def setup(quick):
+    """One stream at a time: what a stream costs apart from its tokens (connection, request,
+    upstream call, and for the own API its conversation and history writes). Enough streams
+    for the relay's CPU time (read in 10 ms clock ticks) to be a third of a second or more."""
+    n = 1000 if quick else 3000
+    return [dict(level=1, args=["-c", 1, "-n", n, "-t", 1, "--delay-ms", 0, "--ramp", 0])]
+
+
 def s4(quick):
     gens, drop = (100, 200) if quick else (500, 1000)
     return [dict(level=gens, args=["-c", gens, "-n", gens, "--subscribers", 4, "-t", 300,
@@ -72,6 +80,7 @@ SUBJECTS = {
     "S4": ["chatstream-api"],
     "S5": ["chatstream-v1", "chatstream-api"],
     "SCALE": ["nginx", "chatstream-v1", "chatstream-api"],
+    "SETUP": ["direct", "nginx", "flask", "chatstream-v1", "chatstream-api"],
 }
 
 
@@ -84,6 +93,8 @@ def levels_for(name, env, quick):
         return s3(env, quick)
     if name == "S4":
         return s4(quick)
+    if name == "SETUP":
+        return setup(quick)
     return scale(env, quick)
 
 
@@ -138,6 +149,7 @@ def metrics_of(name, level, lg, before, after, samples):
         m["relay_cpu_pct"] = 100 * cpu / max(lg["wall_s"], 1e-9)
         m["us_per_token"] = 1e6 * cpu / lg["tokens"] if lg["tokens"] else None
         m["cpu_s_per_mtok"] = m["us_per_token"]  # µs per token == s per 1M tokens
+        m["us_per_stream"] = 1e6 * cpu / lg["ok"] if lg["ok"] else None
         peak_rss = max(s[2] for s in samples["relay"]) if samples.get("relay") else after["rss"]
         m["rss_before_kb"], m["rss_after_kb"], m["rss_peak_kb"] = before["rss"], after["rss"], peak_rss
         if lg["peak_active"]:
