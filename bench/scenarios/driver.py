@@ -97,7 +97,9 @@ def run_scenario(env, name, subjects, reps, quick, results):
     print(report.TABLES[name](runs))
     lines = report.targets(name, runs)
     if lines:
-        print("\nTargets (ratios from this run):\n" + "\n".join(lines))
+        heading = "Ratios from this run (no target)" if name == "SETUP" else \
+            "Targets (ratios from this run)"
+        print(f"\n{heading}:\n" + "\n".join(lines))
     if name in ("S3", "SCALE") and any(r["level"] != r["requested"] for r in runs):
         print(f"\nThe top level ran at {env.max_streams:,} streams: a relayed stream needs two "
               f"descriptors and the hard open-file limit is {env.nofile:,}.")

@@ -177,8 +177,8 @@ def targets(name, runs):
         for s in cs:
             ratio = _div(avg(of(runs, s), "us_per_stream"), avg(ng, "us_per_stream")) if ng else None
             if ratio is not None:
-                lines.append(f"- {s} CPU per stream / nginx's: {ratio:.2f} (no target: it is what "
-                             f"a stream costs besides its tokens, part of S1's CPU per token)")
+                lines.append(f"- {s} CPU per stream / nginx's: {ratio:.2f} (what a stream costs "
+                             f"besides its tokens; a part of S1's CPU per token)")
     elif name == "S5":
         on, off = of(runs, "chatstream-api"), of(runs, "chatstream-v1")
         if on and off:
