@@ -1,6 +1,8 @@
 """Markdown tables of the runs and the targets, as ratios between subjects of the same run."""
 from statistics import mean
 
+from scenarios import S1_TOKENS
+
 
 def f(v, digits=1):
     if v is None:
@@ -95,12 +97,13 @@ def setup_table(runs):
     for r in runs:
         base = direct_baseline(runs, r["level"])
         add = (r["ttft_p50"] - avg(base, "ttft_p50")) if base and r["subject"] != "direct" else None
-        per_s1_token = r["us_per_stream"] / 100 if r.get("us_per_stream") is not None else None
+        per_s1_token = (r["us_per_stream"] / S1_TOKENS
+                        if r.get("us_per_stream") is not None else None)
         rows.append([r["subject"], str(r["rep"]), f(r["ok"]), f(r["ttft_p50"], 3),
                      f(r["ttft_p99"], 3), f(add, 3), f(r.get("us_per_stream")), f(per_s1_token, 2),
                      f(r["errors"]), f(r["loadgen_cpu_pct"])])
     return table(["subject", "run", "streams", "TTFT p50 ms", "TTFT p99 ms", "added TTFT p50",
-                  "relay CPU µs/stream", "the same per token of an S1 stream (100 tokens)",
+                  "relay CPU µs/stream", f"the same per token of an S1 stream ({S1_TOKENS} tokens)",
                   "errors", "loadgen CPU %"], rows)
 
 

@@ -10,10 +10,11 @@ from procs import Proc, Sampler, cpu_between, cpu_seconds, rss_kb
 from subjects import LOAD_CPU
 
 RATE_SCALE = 5000  # tokens/s offered in the scaling runs, whatever the concurrency
+S1_TOKENS = 100  # tokens per S1 stream (SETUP's table spreads a stream's cost over them)
 
 
 def s1(quick):
-    return [dict(level=100, args=["-c", 100, "-t", 100, "--delay-ms", 20, "--ramp", 1,
+    return [dict(level=100, args=["-c", 100, "-t", S1_TOKENS, "--delay-ms", 20, "--ramp", 1,
                                   "-d", 5 if quick else 10])]
 
 
