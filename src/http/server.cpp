@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -23,27 +22,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// A connection's executor sits directly on the io_context: not on the acceptor's strand (that
-// would serialize every connection through it and dispatch each completion twice). A strand
-// there has the concrete io_context executor inside, not a type-erased one.
-asio::io_context::executor_type io_executor_of(const asio::any_io_executor& ex) {
-  using IoExecutor = asio::io_context::executor_type;
-  if (const auto* s = ex.target<asio::strand<IoExecutor>>()) return s->get_inner_executor();
-  asio::any_io_executor base = ex;
-  if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
-    base = s->get_inner_executor();
-  }
-  if (const auto* io = base.target<IoExecutor>()) return *io;
-  throw std::invalid_argument("http::Server needs an io_context executor");
-}
-
 // Accepts until the acceptor is closed. Survives EMFILE/ENFILE/ENOBUFS by backing off.
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> self) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer backoff(ex);
   auto delay = std::chrono::milliseconds(10);
   while (!self->stopping.load()) {
-    ConnectionSocket socket(util::make_serial(io_executor_of(self->acceptor->get_executor())));
+    // Its own serial executor directly on the io_context (make_serial looks through the
+    // acceptor's strand): connections are not serialized through the accept loop.
+    ConnectionSocket socket(util::make_serial(self->acceptor->get_executor()));
     asio::ip::tcp::endpoint peer;  // filled by accept() itself: no getpeername per connection
     auto [ec] =
         co_await self->acceptor->async_accept(socket, peer, asio::as_tuple(asio::use_awaitable));
@@ -89,7 +76,9 @@ Server::~Server() {
 }
 
 unsigned short Server::start(asio::any_io_executor executor) {
-  io_executor_of(executor);  // refuses other executors before anything is bound
+  if (!util::io_executor_of(executor)) {  // refused before anything is bound
+    throw std::invalid_argument("http::Server needs an io_context executor");
+  }
   auto address = asio::ip::make_address(impl_->config.bind_address);
   tcp::endpoint endpoint(address, impl_->config.port);
   // The accept loop is serial: a strand over several threads, the io_context's own executor on

@@ -38,25 +38,26 @@ bool is_serial(const asio::any_io_executor& ex) {
          ex.target<asio::strand<asio::any_io_executor>>() != nullptr;
 }
 
-bool on_single_thread(const asio::any_io_executor& ex) {
-  if (const auto* io = ex.target<IoExecutor>()) return is_single_threaded(io->context());
-  if (const auto* s = ex.target<asio::strand<IoExecutor>>()) {
-    return is_single_threaded(s->get_inner_executor().context());
-  }
+std::optional<IoExecutor> io_executor_of(const asio::any_io_executor& ex) {
+  if (const auto* io = ex.target<IoExecutor>()) return *io;
+  if (const auto* s = ex.target<asio::strand<IoExecutor>>()) return s->get_inner_executor();
   if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
-    return on_single_thread(s->get_inner_executor());
+    return io_executor_of(s->get_inner_executor());
   }
-  return false;
+  return std::nullopt;
+}
+
+bool on_single_thread(const asio::any_io_executor& ex) {
+  const auto io = io_executor_of(ex);
+  return io && is_single_threaded(io->context());
 }
 
 asio::any_io_executor make_serial(const asio::any_io_executor& ex) {
-  if (const auto* io = ex.target<IoExecutor>()) {
+  if (const auto io = io_executor_of(ex)) {
     if (is_single_threaded(io->context())) return *io;
     return asio::make_strand(*io);
   }
-  if (const auto* s = ex.target<asio::strand<IoExecutor>>()) {
-    return make_serial(s->get_inner_executor());
-  }
+  // Not on an io_context: a new strand on what a strand wraps, not a strand over the strand.
   if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
     return make_serial(s->get_inner_executor());
   }

@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <mutex>
+#include <optional>
 
 namespace chatstream::util {
 
@@ -20,6 +21,11 @@ bool is_single_threaded(boost::asio::io_context& ctx);
 // Whether handlers on `ex` never run concurrently with each other: a strand, or an executor of
 // an io_context declared single-threaded.
 bool is_serial(const boost::asio::any_io_executor& ex);
+
+// The io_context executor under `ex`, looking through strands; nullopt when `ex` does not run
+// on an io_context.
+std::optional<boost::asio::io_context::executor_type> io_executor_of(
+    const boost::asio::any_io_executor& ex);
 
 // A serial executor on `ex`'s execution context: the io_context's own executor when that
 // context is single-threaded, else a new strand (with the io_context's concrete executor inside

@@ -97,6 +97,18 @@ TEST(Serial, OnSingleThreadSeesThroughStrandsAndOnlyOnAMarkedContext) {
 
 // Needed, the mutex excludes: two threads each add 100,000 times under it and none is lost.
 // Not needed, it does nothing (a second lock from the same thread does not block).
+TEST(Serial, IoExecutorOfLooksThroughStrandsAndIsEmptyOffAnIoContext) {
+  asio::io_context ioc;
+  const IoExecutor io = ioc.get_executor();
+  EXPECT_EQ(io_executor_of(io), io);
+  EXPECT_EQ(io_executor_of(asio::make_strand(io)), io);
+  EXPECT_EQ(io_executor_of(asio::make_strand(asio::any_io_executor(io))), io);
+  asio::thread_pool pool(1);
+  EXPECT_FALSE(io_executor_of(pool.get_executor()).has_value());
+  EXPECT_FALSE(
+      io_executor_of(asio::make_strand(asio::any_io_executor(pool.get_executor()))).has_value());
+}
+
 TEST(Serial, SharedStateMutexLocksOnlyWhenNeeded) {
   SharedStateMutex needed(true);
   long counter = 0;
