@@ -181,6 +181,7 @@ void BatchWriter::commit_batch() {
   std::vector<Finished> finished;
   finished.swap(finished_);
   for (auto& f : finished) f.done(failure ? failure : f.error);
+  backend_->after_commit();
 }
 
 void BatchWriter::take_queued_progress() {

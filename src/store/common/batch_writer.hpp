@@ -62,6 +62,10 @@ class WriterBackend {
                               std::int64_t delta_seq, std::int64_t now) = 0;
   // Moves the timestamp forward (never back); an unknown id changes nothing.
   virtual void write_touch(TouchKind kind, const std::string& id, std::int64_t at_ms) = 0;
+  // After a commit (or a rolled-back batch) and its completions, with no transaction open:
+  // upkeep that needs the writer's connection between transactions (SQLite: restarting the
+  // WAL). Must not throw.
+  virtual void after_commit() noexcept {}
   virtual std::uint64_t statements_written() const = 0;
   virtual std::uint64_t rows_written() const = 0;
 };

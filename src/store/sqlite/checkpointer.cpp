@@ -5,7 +5,7 @@
 namespace chatstream::store::sqlite {
 namespace {
 
-// Opening needs no lock and a checkpoint never waits (PASSIVE): no busy timeout is needed.
+// Opening needs no lock and step 1 never waits (PASSIVE): no busy timeout is needed.
 constexpr int kBusyTimeoutMs = 0;
 
 }  // namespace
@@ -33,7 +33,7 @@ Checkpointer::~Checkpointer() {
 void Checkpointer::request() {
   {
     const std::lock_guard lock(mutex_);
-    if (requested_) return;
+    if (requested_ || restart_due_) return;
     requested_ = true;
   }
   wake_.notify_one();
@@ -44,16 +44,40 @@ void Checkpointer::run() {
   for (;;) {
     wake_.wait(lock, [this] { return requested_ || stopping_; });
     if (stopping_) return;
-    requested_ = false;
     lock.unlock();
     int wal_pages = 0;
     int checkpointed = 0;
-    if (conn_->checkpoint_passive(wal_pages, checkpointed)) {
-      ++checkpoints_;
-    } else {
-      ++failures_;
-    }
+    const auto result =
+        conn_->checkpoint(Connection::Checkpoint::passive, 0, wal_pages, checkpointed);
     lock.lock();
+    requested_ = false;  // asked for again by a commit after the restart if still needed
+    if (result == Connection::CheckpointResult::failed) {
+      ++failures_;
+    } else {
+      ++checkpoints_;
+      restart_due_ = true;
+    }
+  }
+}
+
+void Checkpointer::restart_if_due() noexcept {
+  {
+    const std::lock_guard lock(mutex_);
+    if (!restart_due_) return;
+    restart_due_ = false;
+  }
+  int wal_pages = 0;
+  int checkpointed = 0;
+  switch (writer_.checkpoint(Connection::Checkpoint::restart, kRestartWaitMs, wal_pages,
+                             checkpointed)) {
+    case Connection::CheckpointResult::done:
+      ++restarts_;
+      break;
+    case Connection::CheckpointResult::busy:
+      break;
+    case Connection::CheckpointResult::failed:
+      ++failures_;
+      break;
   }
 }
 

@@ -3,6 +3,17 @@
 // the pages into the database file and syncs it, and every write queued behind it (a new
 // message, a streaming snapshot) waits milliseconds. With the checkpointer the writer's
 // commits only append to the WAL.
+//
+// Copying back is not enough: SQLite writes a WAL again from its beginning only when a write
+// transaction begins after every frame was copied back and no reader still uses one. Under
+// writes that never pause, the writer appends frames while a checkpoint copies, so that
+// moment never comes: the WAL would grow without end, and every commit past the threshold
+// would ask for one more checkpoint (each with two fsyncs). So a round is two steps:
+//   1. on the checkpointer's thread, a PASSIVE checkpoint copies the WAL back while the
+//      writer goes on (the bulk of the work, fsyncs included);
+//   2. on the writer's thread, between two of its transactions (restart_if_due()), a
+//      RESTART checkpoint copies the few frames appended meanwhile and waits, briefly, for
+//      readers to leave the WAL: the next write transaction starts the WAL again.
 #pragma once
 
 #include <atomic>
@@ -20,9 +31,12 @@ class Checkpointer {
  public:
   // SQLite's own threshold for its automatic checkpoint.
   static constexpr int kDefaultThresholdPages = 1000;
+  // How long step 2 waits for readers to leave the WAL (writes wait meanwhile). Readers'
+  // queries last milliseconds; one that takes longer only postpones the restart.
+  static constexpr int kRestartWaitMs = 100;
 
-  // Takes over the checkpoints of `writer` (a commit hook asks for one once the WAL holds
-  // `threshold_pages` pages) and runs them on its own connection to the same file.
+  // Takes over the checkpoints of `writer` (a commit hook asks for a round once the WAL
+  // holds `threshold_pages` pages) and runs step 1 on its own connection to the same file.
   // Throws StoreFailure when that connection cannot be opened.
   Checkpointer(Connection& writer, int threshold_pages = kDefaultThresholdPages);
   // Removes the hook from the writer (which must still be open) and stops the thread.
@@ -30,8 +44,16 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // Checkpoints run so far, and those that failed (the next request tries again).
+  // Step 2, on the writer's thread with no transaction open on the writer's connection:
+  // when step 1 has finished since the last call, runs the RESTART checkpoint. Cheap
+  // otherwise (one lock).
+  void restart_if_due() noexcept;
+
+  // Rounds whose step 1 ran, restarts done (the WAL starts again at the next write), and
+  // checkpoints that failed (the next round tries again). A restart that gave up waiting
+  // for a reader is neither: the next round tries again.
   std::uint64_t checkpoints() const noexcept { return checkpoints_.load(); }
+  std::uint64_t restarts() const noexcept { return restarts_.load(); }
   std::uint64_t failures() const noexcept { return failures_.load(); }
 
  private:
@@ -44,8 +66,10 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;
+  bool restart_due_ = false;  // step 1 done, step 2 not yet: no new round starts
   bool stopping_ = false;
   std::atomic<std::uint64_t> checkpoints_{0};
+  std::atomic<std::uint64_t> restarts_{0};
   std::atomic<std::uint64_t> failures_{0};
   std::thread thread_;  // last: starts once everything above exists
 };

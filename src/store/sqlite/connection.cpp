@@ -120,6 +120,7 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, OpenMode m
 }
 
 void Connection::configure(OpenMode mode, int busy_timeout_ms) {
+  busy_timeout_ms_ = busy_timeout_ms;
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   if (mode == OpenMode::writer) {
     // The first statement that reads the file: a corrupt or foreign file fails here.
@@ -127,6 +128,9 @@ void Connection::configure(OpenMode mode, int busy_timeout_ms) {
     if (!q.step() || q.text(0) != "wal") {
       throw StoreFailure("store: SQLite database '" + path_ + "' cannot use WAL mode");
     }
+    // When the WAL starts again from its beginning, a file grown larger than this (by a burst
+    // of writes, or before checkpoints restarted it) is cut back at the next commit.
+    exec("PRAGMA journal_size_limit=16777216");
   }
   exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   if (mode == OpenMode::reader) exec("PRAGMA query_only=ON;");
@@ -144,11 +148,19 @@ void Connection::set_commit_listener(std::function<void(int wal_pages)> listener
       this);
 }
 
-bool Connection::checkpoint_passive(int& wal_pages, int& checkpointed) noexcept {
+Connection::CheckpointResult Connection::checkpoint(Checkpoint mode, int wait_ms, int& wal_pages,
+                                                    int& checkpointed) noexcept {
   wal_pages = 0;
   checkpointed = 0;
-  return sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages,
-                                   &checkpointed) == SQLITE_OK;
+  const bool restart = mode == Checkpoint::restart;
+  if (restart) sqlite3_busy_timeout(db_, wait_ms);
+  const int rc = sqlite3_wal_checkpoint_v2(
+      db_, nullptr, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &wal_pages,
+      &checkpointed);
+  if (restart) sqlite3_busy_timeout(db_, busy_timeout_ms_);
+  if (rc == SQLITE_OK) return CheckpointResult::done;
+  // BUSY: the writer or a reader held on past the busy timeout; what could be copied was.
+  return (rc & 0xff) == SQLITE_BUSY ? CheckpointResult::busy : CheckpointResult::failed;
 }
 
 Connection::~Connection() {

@@ -90,8 +90,15 @@ class Connection {
   // Replaces SQLite's automatic checkpoint: no commit here copies pages into the database
   // file any more. An empty listener removes it (and leaves checkpoints off).
   void set_commit_listener(std::function<void(int wal_pages)> listener);
-  // A PASSIVE checkpoint (copies what readers allow, never waits). Returns false on an error.
-  bool checkpoint_passive(int& wal_pages, int& checkpointed) noexcept;
+  // A checkpoint of the WAL in SQLite's mode: PASSIVE copies what it can and never waits;
+  // RESTART waits up to `wait_ms` for a writer's lock and for readers to leave the WAL, so
+  // that the next write transaction starts the WAL again from its beginning. `wal_pages`
+  // and `checkpointed`: the frames in the WAL and those copied back. busy: a writer or a
+  // reader held on past `wait_ms` (what could be copied was).
+  enum class Checkpoint { passive, restart };
+  enum class CheckpointResult { done, busy, failed };
+  CheckpointResult checkpoint(Checkpoint mode, int wait_ms, int& wal_pages,
+                              int& checkpointed) noexcept;
   const std::string& path() const noexcept { return path_; }
 
   // Counters of write statements executed on this connection (for StoreStats).
@@ -110,6 +117,7 @@ class Connection {
   std::string path_;
   std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, StmtDeleter>> cache_;
   std::function<void(int)> commit_listener_;
+  int busy_timeout_ms_ = 0;
   std::uint64_t statements_ = 0;
   std::uint64_t rows_ = 0;
 };

@@ -19,6 +19,7 @@ class SqliteWriterBackend final : public common::WriterBackend {
   void release_savepoint() override { conn_->control("RELEASE op"); }
   void rollback_to_savepoint() override { conn_->exec("ROLLBACK TO op; RELEASE op"); }  // rare
   void commit() override { conn_->control("COMMIT"); }
+  void after_commit() noexcept override { checkpointer_->restart_if_due(); }
   // Throws when SQLite already rolled back (e.g. after an I/O error); the writer ignores it.
   void rollback() override { conn_->exec("ROLLBACK"); }
   void write_progress(const std::string& message_id, const std::string& content,

@@ -177,6 +177,28 @@ TEST_F(SqliteStore, ForeignKeysAreEnforced) {
   EXPECT_EQ(query_raw(db, "SELECT COUNT(*) FROM messages"), "0");
 }
 
+// Writes that never pause (one after another, as on a busy server) still get the WAL
+// started again: it stays near the checkpoint threshold instead of growing with every write.
+TEST_F(SqliteStore, TheWalStaysBoundedUnderWritesThatNeverPause) {
+  const fs::path db = dir_ / "chat.db";
+  StoreConfig config;
+  config.url = db.string();
+  auto store = open_store(config);
+  std::uintmax_t largest = 0;
+  for (int i = 0; i < 1500; ++i) {  // ~10 pages each: ~15 checkpoint thresholds
+    const auto c = sync(store->create_conversation({}));
+    Message question;
+    question.content = std::string(600, 'q');
+    Message answer;
+    answer.role = Role::assistant;
+    answer.content = std::string(1200, 'a');
+    sync(store->insert_messages("local", c.id, {question, answer})).value();
+    if (i % 100 == 99) largest = std::max(largest, fs::file_size(fs::path(db.string() + "-wal")));
+  }
+  // The threshold (1,000 pages, 4 MB) plus what is written while a checkpoint copies.
+  EXPECT_LT(largest, 12U * 1024 * 1024);
+}
+
 // A database made by the version before accounts existed (schema 1 only) is upgraded in
 // place: its conversations stay where they were, and accounts work.
 TEST_F(SqliteStore, UpgradesAHistoryOnlyDatabaseKeepingItsData) {
