@@ -9,8 +9,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+
 #include <array>
 #include <atomic>
+#include <cerrno>
 
 #include "http/connection.hpp"
 #include "http/metrics.hpp"
@@ -26,6 +29,43 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, ConnectionExecutor>;
+
+// A send or receive that never blocks (MSG_DONTWAIT), whatever the socket's mode: switching
+// the socket itself to non-blocking for Asio's synchronous write_some/read_some is one more
+// system call per stream. Returns the bytes moved; would_block when there is no room / data.
+std::size_t send_now(int fd, const char* data, std::size_t size, boost::system::error_code& ec) {
+  for (;;) {
+    const ssize_t n = ::send(fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) {
+      ec = {};
+      return static_cast<std::size_t>(n);
+    }
+    if (errno == EINTR) continue;
+    ec = errno == EAGAIN || errno == EWOULDBLOCK
+             ? boost::system::error_code(asio::error::would_block)
+             : boost::system::error_code(errno, asio::error::get_system_category());
+    return 0;
+  }
+}
+
+std::size_t receive_now(int fd, char* data, std::size_t size, boost::system::error_code& ec) {
+  for (;;) {
+    const ssize_t n = ::recv(fd, data, size, MSG_DONTWAIT);
+    if (n > 0) {
+      ec = {};
+      return static_cast<std::size_t>(n);
+    }
+    if (n == 0) {
+      ec = asio::error::eof;
+      return 0;
+    }
+    if (errno == EINTR) continue;
+    ec = errno == EAGAIN || errno == EWOULDBLOCK
+             ? boost::system::error_code(asio::error::would_block)
+             : boost::system::error_code(errno, asio::error::get_system_category());
+    return 0;
+  }
+}
 
 class SseStream : public std::enable_shared_from_this<SseStream> {
  public:
@@ -48,9 +88,6 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     server_->metrics.sse_opened();
     out_ = sse_response_head(response.status, info_.version, info_.request_id, response.headers,
                              chunked_);
-    boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
-    if (ec) return finish();
     handle_->on_shutdown = [weak = weak_from_this()] {
       if (auto s = weak.lock()) s->on_shutdown();
     };
@@ -108,8 +145,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   // the rest in an asynchronous write under the write deadline.
   void write(std::size_t from) {
     boost::system::error_code ec;
-    std::size_t n = socket_.write_some(asio::buffer(out_.data() + from, out_.size() - from), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    std::size_t n = send_now(socket_.native_handle(), out_.data() + from, out_.size() - from, ec);
+    if (ec == asio::error::would_block) {
       ec = {};
       n = 0;
     }
@@ -185,9 +222,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     if (finished_) return;
     std::array<char, 256> sink;
     for (int i = 0; !ec && i < 16; ++i) {
-      const std::size_t n = socket_.read_some(asio::buffer(sink), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) return watch_client();
-      if (!ec && n == 0) ec = asio::error::eof;
+      receive_now(socket_.native_handle(), sink.data(), sink.size(), ec);
+      if (ec == asio::error::would_block) return watch_client();
     }
     if (!ec) return watch_client();
     closed_ = true;
