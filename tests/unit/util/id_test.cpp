@@ -43,6 +43,16 @@ TEST(Id, MonotonicWithinOneThreadAndMillisecond) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
 }
 
+// Every millisecond draws new random bits (from a pool refilled every 32 ids): across many
+// refills, no two random parts repeat.
+TEST(Id, EachMillisecondDrawsFreshRandomBits) {
+  std::set<std::string> random_parts;
+  for (std::int64_t ms = 5'000; ms < 5'000 + 1'000; ++ms) {
+    random_parts.insert(new_id_at(ms).substr(10));
+  }
+  EXPECT_EQ(random_parts.size(), 1'000U);
+}
+
 TEST(Id, LaterTimeSortsLater) {
   EXPECT_LT(new_id_at(1'000), new_id_at(1'001));
   EXPECT_LT(new_id_at(999'999'999), new_id_at(1'000'000'000));
