@@ -1,5 +1,6 @@
 #include "store/sqlite/checkpointer.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace chatstream::store::sqlite {
@@ -14,10 +15,9 @@ Checkpointer::Checkpointer(Connection& writer, int threshold_pages)
     : writer_(writer),
       threshold_(threshold_pages),
       conn_(Connection::open(writer.path(), OpenMode::maintenance, kBusyTimeoutMs)),
+      next_round_at_(threshold_pages),
       thread_([this] { run(); }) {
-  writer_.set_commit_listener([this](int wal_pages) {
-    if (wal_pages >= threshold_) request();
-  });
+  writer_.set_commit_listener([this](int wal_pages) { on_commit(wal_pages); });
 }
 
 Checkpointer::~Checkpointer() {
@@ -30,10 +30,12 @@ Checkpointer::~Checkpointer() {
   thread_.join();
 }
 
-void Checkpointer::request() {
+void Checkpointer::on_commit(int wal_pages) {
   {
     const std::lock_guard lock(mutex_);
-    if (requested_ || restart_due_) return;
+    if (wal_pages < last_wal_pages_) next_round_at_ = threshold_;  // the WAL started again
+    last_wal_pages_ = wal_pages;
+    if (requested_ || restart_due_ || wal_pages < next_round_at_) return;
     requested_ = true;
   }
   wake_.notify_one();
@@ -50,12 +52,17 @@ void Checkpointer::run() {
     const auto result =
         conn_->checkpoint(Connection::Checkpoint::passive, 0, wal_pages, checkpointed);
     lock.lock();
-    requested_ = false;  // asked for again by a commit after the restart if still needed
+    requested_ = false;
+    // The next round once as many pages again were written (a failed one is retried then
+    // too), unless the WAL starts again meanwhile.
+    next_round_at_ = std::max(wal_pages, last_wal_pages_) + threshold_;
     if (result == Connection::CheckpointResult::failed) {
       ++failures_;
     } else {
       ++checkpoints_;
-      restart_due_ = true;
+      // Still this long after being copied back: the writer never paused long enough for
+      // SQLite to start the WAL again by itself.
+      if (wal_pages >= kRestartFactor * threshold_) restart_due_ = true;
     }
   }
 }

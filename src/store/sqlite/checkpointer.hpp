@@ -7,13 +7,16 @@
 // Copying back is not enough: SQLite writes a WAL again from its beginning only when a write
 // transaction begins after every frame was copied back and no reader still uses one. Under
 // writes that never pause, the writer appends frames while a checkpoint copies, so that
-// moment never comes: the WAL would grow without end, and every commit past the threshold
-// would ask for one more checkpoint (each with two fsyncs). So a round is two steps:
+// moment never comes: the WAL would grow without end. So:
 //   1. on the checkpointer's thread, a PASSIVE checkpoint copies the WAL back while the
-//      writer goes on (the bulk of the work, fsyncs included);
-//   2. on the writer's thread, between two of its transactions (restart_if_due()), a
-//      RESTART checkpoint copies the few frames appended meanwhile and waits, briefly, for
-//      readers to leave the WAL: the next write transaction starts the WAL again.
+//      writer goes on (the bulk of the work, fsyncs included), each time the WAL has grown
+//      by `threshold_pages` since the last one (not at every commit past the threshold);
+//   2. when the WAL has grown to kRestartFactor times the threshold all the same, the
+//      writer, between two of its transactions (restart_if_due()), runs a RESTART
+//      checkpoint: it copies the frames appended since step 1 and waits, briefly, for
+//      readers to leave the WAL, and the next write transaction starts the WAL again. The
+//      writes queued meanwhile wait for it (milliseconds: mostly its two fsyncs), once per
+//      kRestartFactor thresholds of sustained writing.
 #pragma once
 
 #include <atomic>
@@ -31,11 +34,13 @@ class Checkpointer {
  public:
   // SQLite's own threshold for its automatic checkpoint.
   static constexpr int kDefaultThresholdPages = 1000;
+  // Step 2 runs once the WAL holds this many thresholds (16 MB at the default).
+  static constexpr int kRestartFactor = 4;
   // How long step 2 waits for readers to leave the WAL (writes wait meanwhile). Readers'
   // queries last milliseconds; one that takes longer only postpones the restart.
   static constexpr int kRestartWaitMs = 100;
 
-  // Takes over the checkpoints of `writer` (a commit hook asks for a round once the WAL
+  // Takes over the checkpoints of `writer` (a commit hook asks for step 1 once the WAL
   // holds `threshold_pages` pages) and runs step 1 on its own connection to the same file.
   // Throws StoreFailure when that connection cannot be opened.
   Checkpointer(Connection& writer, int threshold_pages = kDefaultThresholdPages);
@@ -45,19 +50,19 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
   // Step 2, on the writer's thread with no transaction open on the writer's connection:
-  // when step 1 has finished since the last call, runs the RESTART checkpoint. Cheap
-  // otherwise (one lock).
+  // runs the RESTART checkpoint when step 1 found the WAL too long. Cheap otherwise (one
+  // lock).
   void restart_if_due() noexcept;
 
-  // Rounds whose step 1 ran, restarts done (the WAL starts again at the next write), and
-  // checkpoints that failed (the next round tries again). A restart that gave up waiting
-  // for a reader is neither: the next round tries again.
+  // Step-1 checkpoints run, restarts done (the WAL starts again at the next write), and
+  // checkpoints that failed (tried again later). A restart that gave up waiting for a
+  // reader is neither: the next step 1 asks for it again.
   std::uint64_t checkpoints() const noexcept { return checkpoints_.load(); }
   std::uint64_t restarts() const noexcept { return restarts_.load(); }
   std::uint64_t failures() const noexcept { return failures_.load(); }
 
  private:
-  void request();
+  void on_commit(int wal_pages);  // the writer's commit hook
   void run();
 
   Connection& writer_;
@@ -66,7 +71,9 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;
-  bool restart_due_ = false;  // step 1 done, step 2 not yet: no new round starts
+  bool restart_due_ = false;  // step 2 asked for and not run yet: no step 1 meanwhile
+  int next_round_at_;         // WAL pages at which a commit asks for step 1
+  int last_wal_pages_ = 0;    // as of the last commit (fewer next time: the WAL started again)
   bool stopping_ = false;
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> restarts_{0};
