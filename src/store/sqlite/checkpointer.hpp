@@ -12,11 +12,13 @@
 //      writer goes on (the bulk of the work, fsyncs included), each time the WAL has grown
 //      by `threshold_pages` since the last one (not at every commit past the threshold);
 //   2. when the WAL has grown to kRestartFactor times the threshold all the same, the
-//      writer, between two of its transactions (restart_if_due()), runs a RESTART
-//      checkpoint: it copies the frames appended since step 1 and waits, briefly, for
-//      readers to leave the WAL, and the next write transaction starts the WAL again. The
-//      writes queued meanwhile wait for it (milliseconds: mostly its two fsyncs), once per
-//      kRestartFactor thresholds of sustained writing.
+//      writer, right after the commit that got it there (restart_if_due()), runs a RESTART
+//      checkpoint: it waits for a step 1 under way to end, copies the frames appended since,
+//      waits briefly for readers to leave the WAL, and the next write transaction starts the
+//      WAL again. The writes queued meanwhile wait for it (milliseconds: mostly its two
+//      fsyncs), once per kRestartFactor thresholds of sustained writing; the WAL never holds
+//      much more than that (a reader that holds on longer than kRestartWaitMs postpones it by
+//      one threshold).
 #pragma once
 
 #include <atomic>
@@ -50,8 +52,8 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
   // Step 2, on the writer's thread with no transaction open on the writer's connection:
-  // runs the RESTART checkpoint when step 1 found the WAL too long. Cheap otherwise (one
-  // lock).
+  // runs the RESTART checkpoint when the last commit took the WAL to kRestartFactor
+  // thresholds. Cheap otherwise (one lock).
   void restart_if_due() noexcept;
 
   // Step-1 checkpoints run, restarts done (the WAL starts again at the next write), and
@@ -70,9 +72,12 @@ class Checkpointer {
   std::unique_ptr<Connection> conn_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable done_;  // step 1 ended
   bool requested_ = false;
-  bool restart_due_ = false;  // step 2 asked for and not run yet: no step 1 meanwhile
+  bool running_ = false;      // step 1 under way
+  bool restart_due_ = false;  // step 2 asked for by the last commit
   int next_round_at_;         // WAL pages at which a commit asks for step 1
+  int next_restart_at_;       // WAL pages at which a commit asks for step 2
   int last_wal_pages_ = 0;    // as of the last commit (fewer next time: the WAL started again)
   bool stopping_ = false;
   std::atomic<std::uint64_t> checkpoints_{0};
