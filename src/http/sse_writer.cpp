@@ -33,6 +33,13 @@ using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Connec
 // A send or receive that never blocks (MSG_DONTWAIT), whatever the socket's mode: switching
 // the socket itself to non-blocking for Asio's synchronous write_some/read_some is one more
 // system call per stream. Returns the bytes moved; would_block when there is no room / data.
+// errno after a failed send/recv: would_block when there was no room / no data.
+boost::system::error_code last_socket_error() {
+  return errno == EAGAIN || errno == EWOULDBLOCK
+             ? boost::system::error_code(asio::error::would_block)
+             : boost::system::error_code(errno, asio::error::get_system_category());
+}
+
 std::size_t send_now(int fd, const char* data, std::size_t size, boost::system::error_code& ec) {
   for (;;) {
     const ssize_t n = ::send(fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -41,9 +48,7 @@ std::size_t send_now(int fd, const char* data, std::size_t size, boost::system::
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
-    ec = errno == EAGAIN || errno == EWOULDBLOCK
-             ? boost::system::error_code(asio::error::would_block)
-             : boost::system::error_code(errno, asio::error::get_system_category());
+    ec = last_socket_error();
     return 0;
   }
 }
@@ -60,9 +65,7 @@ std::size_t receive_now(int fd, char* data, std::size_t size, boost::system::err
       return 0;
     }
     if (errno == EINTR) continue;
-    ec = errno == EAGAIN || errno == EWOULDBLOCK
-             ? boost::system::error_code(asio::error::would_block)
-             : boost::system::error_code(errno, asio::error::get_system_category());
+    ec = last_socket_error();
     return 0;
   }
 }
