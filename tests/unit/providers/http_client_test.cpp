@@ -188,6 +188,36 @@ TEST(HttpClient, ARequestLargerThanTheSocketBuffersIsSentWhole) {
   EXPECT_EQ(client.stats().connections_opened, 1U);
 }
 
+// A response body in pieces around and far beyond the read buffer's size, written at once: it
+// arrives whole and in order, and the connection is reused for the next request.
+TEST(HttpClient, ABodyLargerThanTheReadBufferArrivesWholeAndInOrder) {
+  std::string expected;
+  std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  int piece = 0;
+  for (const std::size_t size : {1U, 1000U, 1023U, 1024U, 1025U, 4096U, 65535U, 65536U, 200000U}) {
+    std::string data = "data: ";
+    while (data.size() + 2 < size) data += static_cast<char>('a' + (piece + data.size()) % 26);
+    data += "\n\n";
+    ++piece;
+    expected += data;
+    response += ct::chunk(data);
+  }
+  response += ct::kLastChunk;
+  asio::io_context io;
+  ct::TestServer server(
+      [&response](ct::ServerConn& c, const ct::RawRequest&) { c.write(response); });
+  cp::HttpClient client(fast_config(), nullptr);
+  for (int i = 0; i < 2; ++i) {
+    const auto r = fetch(io, client, server.url("/"));
+    EXPECT_EQ(r.outcome.failure, cp::HttpFailure::none) << r.outcome.detail;
+    EXPECT_TRUE(r.outcome.complete);
+    EXPECT_EQ(r.body.size(), expected.size());
+    EXPECT_TRUE(r.body == expected);
+  }
+  EXPECT_EQ(client.stats().connections_opened, 1U);
+}
+
 TEST(HttpClient, CloseDelimitedBodyAndErrorStatus) {
   asio::io_context io;
   ct::TestServer server([](ct::ServerConn& c, const ct::RawRequest&) {
