@@ -19,6 +19,7 @@
 #include "http/metrics.hpp"
 #include "http/sse_framing.hpp"
 #include "http/sse_head.hpp"
+#include "util/deadline.hpp"
 #include "util/exact_allocator.hpp"
 #include "util/serial.hpp"
 
@@ -107,7 +108,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
       asio::post(s->socket_.get_executor(), [s] { s->on_wake(); });
     });
     watch_client();
-    next_heartbeat_ = Clock::now() + server_->config.sse_heartbeat;
+    next_heartbeat_ = util::coalesced_deadline(Clock::now(), server_->config.sse_heartbeat);
     arm(next_heartbeat_);
     running_ = true;
     step();  // the head, with whatever the source already has
@@ -157,7 +158,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     bytes_ += n;
     if (from + n == out_.size()) return written();
     writing_ = true;
-    write_deadline_ = Clock::now() + server_->config.write_timeout;
+    write_deadline_ = util::coalesced_deadline(Clock::now(), server_->config.write_timeout);
     arm(write_deadline_);
     asio::async_write(socket_, asio::buffer(out_.data() + from + n, out_.size() - from - n),
                       [self = shared_from_this()](boost::system::error_code wec, std::size_t wn) {
@@ -180,7 +181,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
       out_.clear();
     }
     if (ending_ || closed_) return finish();
-    next_heartbeat_ = Clock::now() + server_->config.sse_heartbeat;
+    next_heartbeat_ = util::coalesced_deadline(Clock::now(), server_->config.sse_heartbeat);
   }
 
   // One timer, re-armed lazily: it is moved earlier only when a deadline comes before its
@@ -206,7 +207,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     if (now >= next_heartbeat_) {
       step(true);
       if (finished_) return;
-      if (!writing_) next_heartbeat_ = now + server_->config.sse_heartbeat;
+      if (!writing_) next_heartbeat_ = util::coalesced_deadline(now, server_->config.sse_heartbeat);
     }
     arm(writing_ ? write_deadline_ : next_heartbeat_);
   }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "providers/http/detail.hpp"
+#include "util/deadline.hpp"
 #include "util/serial.hpp"
 
 namespace chatstream::providers {
@@ -59,7 +60,7 @@ std::shared_ptr<Call> prepare(HttpClient::Impl* impl, HttpRequest& request,
   std::string().swap(request.url);
   call->request_id = std::move(request.request_id);
   if (impl->config.total_timeout.count() > 0)
-    call->total_deadline = Clock::now() + impl->config.total_timeout;
+    call->total_deadline = util::coalesced_deadline(Clock::now(), impl->config.total_timeout);
   if (impl->logger) {
     impl->logger->debug("[{}] upstream {} {}{}{}", call->request_id, request.method,
                         call->target.origin.key(), call->target.path,

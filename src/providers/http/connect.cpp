@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 
 #include "providers/http/detail.hpp"
+#include "util/deadline.hpp"
 #include "util/exact_allocator.hpp"
 
 namespace chatstream::providers::http_detail {
@@ -105,7 +106,8 @@ std::size_t Connection::read_now(asio::mutable_buffer buf, boost::system::error_
 }
 
 void Guard::arm(HttpFailure phase, std::chrono::milliseconds timeout) {
-  Clock::time_point at = timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max();
+  Clock::time_point at = timeout.count() > 0 ? util::coalesced_deadline(Clock::now(), timeout)
+                                             : Clock::time_point::max();
   pending = phase;
   if (total_deadline <= at) {
     at = total_deadline;
