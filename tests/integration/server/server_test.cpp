@@ -4,7 +4,9 @@
 
 #include <boost/json/parse.hpp>
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "support/http_client.hpp"
 #include "support/process.hpp"
@@ -116,6 +118,42 @@ TEST(Server, TooManyConnectionsGet503) {
   auto r = c.read_response(5s);
   ASSERT_TRUE(r);
   expect_json_error(*r, 503, "too_many_connections");
+}
+
+// Connections that wait in the kernel's accept queue while the server cannot run (stopped, here;
+// busy with thousands of streams, in production) are taken in batches when it runs again: each
+// is served, and the connection limit holds across a batch.
+TEST(Server, ABurstOfWaitingConnectionsIsServedWholeWithinTheConnectionLimit) {
+  ChatstreamServer s({"--max-connections", "100"});
+  ASSERT_EQ(http_request(s.port(), "GET", "/healthz").status, 200);
+  ASSERT_EQ(::kill(s.process().pid(), SIGSTOP), 0);
+  std::vector<std::unique_ptr<RawConnection>> burst;
+  for (int i = 0; i < 300; ++i) {
+    burst.push_back(std::make_unique<RawConnection>(s.port()));
+    burst.back()->send("GET /healthz HTTP/1.1\r\n" + host_header(s.port()) + "\r\n");
+  }
+  ASSERT_EQ(::kill(s.process().pid(), SIGCONT), 0);
+  int served = 0;
+  int refused = 0;
+  for (auto& c : burst) {
+    auto r = c->read_response(10s);
+    ASSERT_TRUE(r);
+    if (r->status == 200) {
+      ++served;
+    } else {
+      expect_json_error(*r, 503, "too_many_connections");
+      ++refused;
+    }
+  }
+  EXPECT_EQ(served, 100);
+  EXPECT_EQ(refused, 200);
+  burst.clear();  // once the server has seen them close, it serves again
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    if (i > 0) std::this_thread::sleep_for(50ms);
+    status = http_request(s.port(), "GET", "/healthz").status;
+  }
+  EXPECT_EQ(status, 200);
 }
 
 TEST(Server, Expect100Continue) {
