@@ -364,7 +364,14 @@ int run(Config config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
-  if (shared_limits) shared_limits->stop();  // slots still held expire with their lease
+  if (shared_limits) {
+    shared_limits->stop();  // slots still held expire with their lease
+    // The stop, and the failure of commands still waiting for Redis, run on the io_context:
+    // run them now. A waiting command holds the limits, which hold the client that holds
+    // the command: left queued, they would never be freed.
+    ioc.restart();
+    ioc.poll();
+  }
   logger->info("stopped");
   return 0;  // the store commits what is still queued when it is destroyed
 }
